@@ -1,0 +1,278 @@
+import { compactVerify, errors as joseErrors } from 'jose';
+import type { ResolvedClient } from '../clients/metadata.js';
+import { OAuthError } from '../errors/errors.js';
+import { isPlainObject } from '../util/encoding.js';
+import { type AssertionAlgorithm, isSupportedAlgorithm, keyUnsuitableFor } from './algorithms.js';
+import type { ClientKeySource, ClientPublicKey } from './key-source.js';
+
+/** RFC 7523 §2.2 */
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/**
+ * How the `aud` claim of a client assertion is judged (draft-ietf-oauth-rfc7523bis §4):
+ * - `rfc7523bis`: the issuer identifier as the sole value, as a string or a one-element array;
+ * - `fapi2`: the issuer identifier as a string only (FAPI 2.0 Security Profile §5.3.2.1);
+ * - `legacy`: every value must be the issuer or one of our token endpoint URLs (RFC 7523 §3
+ *   as first written). Opt-in, because an audience that is not exactly the issuer is what the
+ *   2024 audience-injection attacks relied on.
+ */
+export type AudiencePolicy = 'rfc7523bis' | 'fapi2' | 'legacy';
+
+/** How the accepted assertion spelled its audience, so operators can see who to tighten. */
+export type AudienceShape =
+  | 'issuer_string'
+  | 'issuer_array'
+  | 'token_endpoint_string'
+  | 'token_endpoint_array'
+  | 'mixed_array';
+
+/** The slice of configuration the assertion verifier reads. */
+export interface AssertionVerifierConfig {
+  readonly issuer: string;
+  /** Token endpoint URLs (incl. mTLS aliases) that the `legacy` audience policy also accepts. */
+  readonly tokenEndpointUrls: readonly string[];
+  readonly algorithms: ReadonlySet<AssertionAlgorithm>;
+  readonly audiencePolicy: AudiencePolicy;
+  readonly clockToleranceSeconds: number;
+  readonly maxLifetimeSeconds: number;
+  readonly maxLength: number;
+  readonly keySource: ClientKeySource;
+}
+
+export interface VerifiedAssertion {
+  readonly jti: string;
+  /** Epoch seconds. */
+  readonly exp: number;
+  readonly alg: AssertionAlgorithm;
+  /** The `kid` of the key that verified it, or the key's index when it had none. */
+  readonly keyId: string;
+  readonly audienceShape: AudienceShape;
+}
+
+interface DecodedAssertion {
+  readonly header: Record<string, unknown>;
+  readonly payloadSegment: string;
+}
+
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+const MAX_JTI_LENGTH = 512;
+/** RFC 8725 §3.11: explicit types of other JWT kinds are refused, so no JWT is accepted for another purpose. */
+const ACCEPTED_TYP = new Set(['jwt', 'client-authentication+jwt']);
+
+/**
+ * Reads the claimed client from an assertion before its signature is checked — only to find
+ * which client's keys to verify it with. The claims are verified again after the signature.
+ */
+export function peekAssertionClientId(assertion: string, maxLength: number): string {
+  const { payloadSegment } = decodeCompact(assertion, maxLength);
+  const payload = parseJsonSegment(payloadSegment, 'payload');
+  if (typeof payload.sub === 'string' && payload.sub.length > 0) return payload.sub;
+  if (typeof payload.iss === 'string' && payload.iss.length > 0) return payload.iss;
+  throw new OAuthError('assertion_sub_mismatch', 'the assertion has neither sub nor iss, and no client_id was sent');
+}
+
+/**
+ * Verifies a client assertion for `client` (RFC 7523 §3, draft-ietf-oauth-rfc7523bis §4, OIDC
+ * Core §9) — everything but single use: the caller consumes `jti` in the replay store once every
+ * other check of the request has passed.
+ *
+ * Validated here: compact JWS form and length; `alg` in the allow-list and, when registered, the
+ * client's `token_endpoint_auth_signing_alg`; `typ`; no `crit`; the key (by `kid` from the
+ * client's own JWK Set only — `jku`, `x5u`, `jwk` and `x5c` headers are never used) fits the alg;
+ * the signature; `iss` = `sub` = client_id; `aud` per the audience policy; `exp`, `iat`, `nbf`
+ * and the lifetime cap; `jti` present.
+ *
+ * @throws OAuthError (`invalid_client`, RFC 7523 §3.2) with a precise reason code.
+ */
+export async function verifyClientAssertion(
+  assertion: string,
+  client: ResolvedClient,
+  config: AssertionVerifierConfig,
+  nowSeconds: number,
+): Promise<VerifiedAssertion> {
+  const { header } = decodeCompact(assertion, config.maxLength);
+  const alg = checkHeader(header, client, config);
+
+  const kid = header.kid;
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 1024)) {
+    throw new OAuthError('assertion_malformed', 'the kid header must be a non-empty string of at most 1024 characters');
+  }
+  const candidates = await selectKeys(client, config, alg, kid);
+  const { payload, keyId } = await verifySignature(assertion, alg, candidates);
+
+  checkIssuerAndSubject(payload, client.clientId);
+  const audienceShape = checkAudience(payload.aud, config, client.audiencePolicy ?? config.audiencePolicy);
+  const exp = checkTimes(payload, config, nowSeconds);
+  const jti = payload.jti;
+  if (typeof jti !== 'string' || jti.length === 0) throw new OAuthError('jti_missing', 'the assertion has no jti (RFC 7523 §3 item 7)');
+  if (jti.length > MAX_JTI_LENGTH) throw new OAuthError('assertion_malformed', `jti longer than ${MAX_JTI_LENGTH} characters`);
+
+  return { jti, exp, alg, keyId, audienceShape };
+}
+
+function decodeCompact(assertion: string, maxLength: number): DecodedAssertion {
+  if (assertion.length > maxLength) {
+    throw new OAuthError('assertion_too_long', `assertion of ${assertion.length} characters exceeds the ${maxLength}-character cap`);
+  }
+  if (!COMPACT_JWS.test(assertion)) {
+    throw new OAuthError('assertion_malformed', 'the assertion is not a compact JWS (three base64url segments)');
+  }
+  const [headerSegment = '', payloadSegment = ''] = assertion.split('.');
+  return { header: parseJsonSegment(headerSegment, 'header'), payloadSegment };
+}
+
+function parseJsonSegment(segment: string, what: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw new OAuthError('assertion_malformed', `the assertion ${what} is not base64url-encoded JSON`);
+  }
+  if (!isPlainObject(parsed)) throw new OAuthError('assertion_malformed', `the assertion ${what} is not a JSON object`);
+  return parsed;
+}
+
+function checkHeader(header: Record<string, unknown>, client: ResolvedClient, config: AssertionVerifierConfig): AssertionAlgorithm {
+  const alg = header.alg;
+  if (typeof alg !== 'string' || !isSupportedAlgorithm(alg) || !config.algorithms.has(alg)) {
+    throw new OAuthError('assertion_alg_not_allowed', `alg ${JSON.stringify(alg)} is not in the allow-list`);
+  }
+  if (client.signingAlg !== undefined && alg !== client.signingAlg) {
+    throw new OAuthError('assertion_alg_not_registered', `alg ${alg} differs from the registered token_endpoint_auth_signing_alg ${client.signingAlg}`);
+  }
+  const typ = header.typ;
+  if (typ !== undefined) {
+    // RFC 7515 §4.1.9: media types compare case-insensitively and may omit "application/".
+    const normalized = typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : '';
+    if (!ACCEPTED_TYP.has(normalized)) {
+      throw new OAuthError('assertion_typ_not_allowed', `typ ${JSON.stringify(typ)} is not a client-authentication JWT (RFC 8725 §3.11)`);
+    }
+  }
+  if (header.crit !== undefined) {
+    throw new OAuthError('assertion_crit_unsupported', 'no critical header extensions are supported (RFC 7515 §4.1.11)');
+  }
+  if (header.b64 !== undefined) {
+    throw new OAuthError('assertion_malformed', 'the b64 header (RFC 7797) is not allowed in client assertions');
+  }
+  return alg;
+}
+
+async function selectKeys(
+  client: ResolvedClient,
+  config: AssertionVerifierConfig,
+  alg: AssertionAlgorithm,
+  kid: string | undefined,
+): Promise<readonly ClientPublicKey[]> {
+  let keys = await config.keySource.keysFor(client, { refresh: false });
+  if (kid !== undefined && !keys.some((key) => key.kid === kid)) {
+    keys = await config.keySource.keysFor(client, { refresh: true });
+  }
+  const named = kid === undefined ? keys : keys.filter((key) => key.kid === kid);
+  if (named.length === 0) {
+    throw new OAuthError('assertion_key_not_found', kid === undefined ? 'the client has no keys' : `no key with kid ${JSON.stringify(kid)} in the client's JWK Set`);
+  }
+  const reasons: string[] = [];
+  const usable = named.filter((key) => {
+    const problem = keyProblem(key, alg);
+    if (problem !== undefined) reasons.push(problem);
+    return problem === undefined;
+  });
+  if (usable.length === 0) {
+    throw new OAuthError(kid === undefined && reasons.length === 0 ? 'assertion_key_not_found' : 'assertion_key_unsuitable', reasons.join('; ').slice(0, 500));
+  }
+  return usable;
+}
+
+function keyProblem(key: ClientPublicKey, alg: AssertionAlgorithm): string | undefined {
+  if (!key.key) return key.importError;
+  if (key.use !== undefined && key.use !== 'sig') return `key use is ${key.use}, not sig`;
+  if (key.keyOps !== undefined && !key.keyOps.includes('verify')) return 'key_ops does not include verify';
+  if (key.alg !== undefined && key.alg !== alg) return `key is registered for ${key.alg}, the assertion uses ${alg}`;
+  return keyUnsuitableFor(alg, key.key);
+}
+
+/** Tries the candidate keys in turn (usually one: the assertion names its `kid`). */
+async function verifySignature(
+  assertion: string,
+  alg: AssertionAlgorithm,
+  candidates: readonly ClientPublicKey[],
+): Promise<{ payload: Record<string, unknown>; keyId: string }> {
+  for (const [index, candidate] of candidates.entries()) {
+    try {
+      const { payload } = await compactVerify(assertion, candidate.key as NonNullable<ClientPublicKey['key']>, { algorithms: [alg] });
+      let claims: unknown;
+      try {
+        claims = JSON.parse(new TextDecoder().decode(payload));
+      } catch {
+        throw new OAuthError('assertion_malformed', 'the assertion payload is not JSON');
+      }
+      if (!isPlainObject(claims)) throw new OAuthError('assertion_malformed', 'the assertion payload is not a JSON object');
+      return { payload: claims, keyId: candidate.kid ?? `#${index}` };
+    } catch (error) {
+      if (error instanceof OAuthError) throw error;
+      if (!(error instanceof joseErrors.JWSSignatureVerificationFailed) && !(error instanceof joseErrors.JOSEError)) throw error;
+    }
+  }
+  throw new OAuthError('assertion_signature_invalid', `signature did not verify with ${candidates.length} candidate key(s)`);
+}
+
+function checkIssuerAndSubject(payload: Record<string, unknown>, clientId: string): void {
+  // RFC 7523 §3 items 1–2 and OIDC Core §9: iss and sub are both the client_id.
+  if (payload.iss !== clientId) throw new OAuthError('assertion_iss_mismatch', 'iss is not the client_id');
+  if (payload.sub !== clientId) throw new OAuthError('assertion_sub_mismatch', 'sub is not the client_id');
+}
+
+function checkAudience(aud: unknown, config: AssertionVerifierConfig, policy: AudiencePolicy): AudienceShape {
+  if (aud === undefined || aud === null || (Array.isArray(aud) && aud.length === 0) || aud === '') {
+    throw new OAuthError('aud_missing', 'the assertion has no aud (RFC 7523 §3 item 3)');
+  }
+  if (Array.isArray(aud) && !aud.every((value) => typeof value === 'string')) {
+    throw new OAuthError('assertion_malformed', 'aud must be a string or an array of strings');
+  }
+  if (typeof aud !== 'string' && !Array.isArray(aud)) throw new OAuthError('assertion_malformed', 'aud must be a string or an array of strings');
+
+  if (policy === 'legacy') {
+    const values: readonly string[] = typeof aud === 'string' ? [aud] : (aud as string[]);
+    const unknown = values.find((value) => value !== config.issuer && !config.tokenEndpointUrls.includes(value));
+    if (unknown !== undefined) throw new OAuthError('aud_not_issuer', 'an aud value is neither the issuer nor the token endpoint');
+    const allIssuer = values.every((value) => value === config.issuer);
+    const allEndpoint = values.every((value) => value !== config.issuer);
+    if (typeof aud === 'string') return allIssuer ? 'issuer_string' : 'token_endpoint_string';
+    return allIssuer ? 'issuer_array' : allEndpoint ? 'token_endpoint_array' : 'mixed_array';
+  }
+  if (typeof aud === 'string') {
+    if (aud !== config.issuer) throw new OAuthError('aud_not_issuer', 'aud is not the issuer identifier');
+    return 'issuer_string';
+  }
+  if (policy === 'fapi2') throw new OAuthError('aud_array_not_allowed', 'the fapi2 audience policy requires aud to be a string');
+  if (aud.length !== 1) throw new OAuthError('aud_multiple_values', `aud has ${aud.length} values; only the issuer identifier is allowed`);
+  if (aud[0] !== config.issuer) throw new OAuthError('aud_not_issuer', 'aud is not the issuer identifier');
+  return 'issuer_array';
+}
+
+/** RFC 7519 NumericDate: a JSON number of seconds. */
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function checkTimes(payload: Record<string, unknown>, config: AssertionVerifierConfig, now: number): number {
+  const tolerance = config.clockToleranceSeconds;
+  const { exp, iat, nbf } = payload;
+  if (exp === undefined) throw new OAuthError('exp_missing', 'the assertion has no exp (RFC 7523 §3 item 4)');
+  if (!isNumericDate(exp)) throw new OAuthError('exp_invalid', 'exp is not a NumericDate');
+  if (now > exp + tolerance) throw new OAuthError('assertion_expired', `expired ${Math.round(now - exp)} s ago`);
+  if (iat !== undefined) {
+    if (!isNumericDate(iat)) throw new OAuthError('iat_invalid', 'iat is not a NumericDate');
+    if (iat > now + tolerance) throw new OAuthError('iat_in_future', `iat is ${Math.round(iat - now)} s in the future`);
+  }
+  if (nbf !== undefined) {
+    if (!isNumericDate(nbf)) throw new OAuthError('nbf_invalid', 'nbf is not a NumericDate');
+    if (nbf > now + tolerance) throw new OAuthError('nbf_in_future', `nbf is ${Math.round(nbf - now)} s in the future`);
+  }
+  // The lifetime cap bounds how long a jti must be remembered, and so the replay window.
+  const lifetime = exp - (iat ?? now);
+  if (lifetime > config.maxLifetimeSeconds) {
+    throw new OAuthError('lifetime_too_long', `lifetime of ${Math.round(lifetime)} s exceeds the ${config.maxLifetimeSeconds} s cap`);
+  }
+  return exp;
+}

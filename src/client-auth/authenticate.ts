@@ -1,0 +1,205 @@
+import {
+  JWT_BEARER_ASSERTION_TYPE,
+  type AssertionVerifierConfig,
+  type AudienceShape,
+  peekAssertionClientId,
+  verifyClientAssertion,
+} from '../assertions/verify-assertion.js';
+import { type ResolvedClient, type TokenEndpointAuthMethod, resolveClient } from '../clients/metadata.js';
+import type { ClientRegistry } from '../clients/registry.js';
+import { ConfigurationError, OAuthError } from '../errors/errors.js';
+import type { ReplayStore } from '../replay/replay-store.js';
+import { decodeBasicCredentials } from './basic.js';
+import { verifyClientSecret } from './client-secret.js';
+
+/** What the dispatcher needs from the request; parameters are already strictly parsed. */
+export interface ClientAuthInput {
+  readonly parameters: ReadonlyMap<string, string>;
+  readonly authorization: string | undefined;
+  /** The certificate the client presented (socket or trusted proxy), if any. */
+  readonly certificate: PresentedCertificate | undefined;
+  readonly nowSeconds: number;
+}
+
+/** An already parsed client certificate and what the TLS layer or proxy sent with it. */
+export interface PresentedCertificate {
+  /** base64url SHA-256 of the DER certificate: RFC 8705 `x5t#S256`. */
+  readonly thumbprintS256: string;
+  /** Opaque handle for the mTLS authenticator (the parsed certificate and chain). */
+  readonly handle: unknown;
+}
+
+/** RFC 8705 §2: verifies a presented certificate for a `tls_client_auth` or `self_signed_tls_client_auth` client. */
+export interface CertificateAuthenticator {
+  authenticate(client: ResolvedClient, certificate: PresentedCertificate, nowSeconds: number): Promise<void>;
+}
+
+/**
+ * Filled in as authentication proceeds, so that a failure can still be reported with who tried
+ * and how. Never holds a secret or an assertion.
+ */
+export interface AuthAttempt {
+  clientId: string | undefined;
+  method: TokenEndpointAuthMethod | undefined;
+  credentialId: string | undefined;
+  usedAuthorizationHeader: boolean;
+}
+
+export interface AuthenticatedClient {
+  readonly client: ResolvedClient;
+  readonly method: TokenEndpointAuthMethod;
+  /** Key `kid` or certificate thumbprint; `undefined` for secrets. */
+  readonly credentialId: string | undefined;
+  readonly assertionAudienceShape: AudienceShape | undefined;
+  /**
+   * Spends what is single-use (the assertion's `jti`). Call once, after every other check of the
+   * request has passed, so a request refused for its scope does not burn the assertion.
+   */
+  readonly commit: () => Promise<void>;
+}
+
+/** The slice of configuration client authentication reads. */
+export interface ClientAuthConfig {
+  readonly registry: ClientRegistry;
+  readonly assertions: AssertionVerifierConfig;
+  readonly replayStore: ReplayStore;
+  readonly certificates: CertificateAuthenticator;
+  /** Methods this server accepts at all (a registered client using another is refused). */
+  readonly enabledMethods: ReadonlySet<TokenEndpointAuthMethod>;
+}
+
+const NOTHING_TO_COMMIT = async (): Promise<void> => {};
+
+/**
+ * Client authentication, RFC 6749 §2.3, in the order that leaks least:
+ * 1. exactly one mechanism is used (Basic header, client_secret in the body, or a client
+ *    assertion; a certificate alone means mTLS) — else `invalid_request`;
+ * 2. one consistent client_id (RFC 7521 §4.2);
+ * 3. the client exists, is enabled, and the mechanism is its registered
+ *    `token_endpoint_auth_method`;
+ * 4. the method's own check.
+ */
+export async function authenticateClient(
+  input: ClientAuthInput,
+  config: ClientAuthConfig,
+  attempt: AuthAttempt,
+): Promise<AuthenticatedClient> {
+  const { parameters, authorization } = input;
+  const bodyClientId = parameters.get('client_id');
+  const usesBasic = authorization !== undefined;
+  const usesPost = parameters.has('client_secret');
+  const usesAssertion = parameters.has('client_assertion') || parameters.has('client_assertion_type');
+  attempt.usedAuthorizationHeader = usesBasic;
+  attempt.clientId = bodyClientId;
+
+  if (Number(usesBasic) + Number(usesPost) + Number(usesAssertion) > 1) {
+    throw new OAuthError('client_auth_multiple', 'more than one of: Authorization header, client_secret, client_assertion');
+  }
+
+  if (usesBasic) {
+    attempt.method = 'client_secret_basic';
+    const [scheme = '', token68 = '', ...rest] = authorization.trim().split(/ +/);
+    if (scheme.toLowerCase() !== 'basic') throw new OAuthError('authorization_scheme_unsupported', `scheme ${scheme.slice(0, 20)}`);
+    if (rest.length > 0 || token68 === '') throw new OAuthError('basic_credentials_malformed', 'expected "Basic <credentials>"');
+    const credentials = decodeBasicCredentials(token68);
+    attempt.clientId = credentials.clientId;
+    requireSameClientId(bodyClientId, credentials.clientId);
+    const client = await findClient(config, credentials.clientId, 'client_secret_basic');
+    await verifyClientSecret(client, credentials.clientSecret);
+    return { client, method: 'client_secret_basic', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
+  }
+
+  if (usesPost) {
+    attempt.method = 'client_secret_post';
+    if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'client_secret_post requires client_id in the body');
+    const client = await findClient(config, bodyClientId, 'client_secret_post');
+    await verifyClientSecret(client, parameters.get('client_secret') ?? '');
+    return { client, method: 'client_secret_post', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
+  }
+
+  if (usesAssertion) {
+    attempt.method = 'private_key_jwt';
+    if (parameters.get('client_assertion_type') !== JWT_BEARER_ASSERTION_TYPE) {
+      throw new OAuthError('assertion_type_unsupported', 'client_assertion_type is missing or not jwt-bearer');
+    }
+    const assertion = parameters.get('client_assertion');
+    if (assertion === undefined) throw new OAuthError('assertion_missing');
+    const claimedClientId = peekAssertionClientId(assertion, config.assertions.maxLength);
+    attempt.clientId = bodyClientId ?? claimedClientId;
+    requireSameClientId(bodyClientId, claimedClientId);
+    const client = await findClient(config, claimedClientId, 'private_key_jwt');
+    const verified = await verifyClientAssertion(assertion, client, config.assertions, input.nowSeconds);
+    attempt.credentialId = verified.keyId;
+    const tolerance = config.assertions.clockToleranceSeconds;
+    return {
+      client,
+      method: 'private_key_jwt',
+      credentialId: verified.keyId,
+      assertionAudienceShape: verified.audienceShape,
+      // RFC 7523 §3 item 7: single use, remembered until the assertion could no longer be accepted.
+      commit: async () => {
+        const firstUse = await config.replayStore.consume(client.clientId, verified.jti, (verified.exp + tolerance) * 1000);
+        if (!firstUse) throw new OAuthError('jti_replayed', 'this assertion jti was already used');
+      },
+    };
+  }
+
+  // No credentials in the header or body: RFC 8705 mutual TLS, or a public client.
+  if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'no client credentials and no client_id');
+  const client = await findClient(config, bodyClientId, undefined);
+  attempt.method = client.authMethod;
+  if (client.authMethod === 'none') throw new OAuthError('auth_method_none_refused');
+  if (client.authMethod !== 'tls_client_auth' && client.authMethod !== 'self_signed_tls_client_auth') {
+    throw new OAuthError('client_auth_missing', `client is registered for ${client.authMethod} but sent no credentials`);
+  }
+  if (!input.certificate) throw new OAuthError('certificate_missing', `${client.authMethod} requires a client certificate`);
+  attempt.credentialId = input.certificate.thumbprintS256;
+  await config.certificates.authenticate(client, input.certificate, input.nowSeconds);
+  return {
+    client,
+    method: client.authMethod,
+    credentialId: input.certificate.thumbprintS256,
+    assertionAudienceShape: undefined,
+    commit: NOTHING_TO_COMMIT,
+  };
+}
+
+function requireSameClientId(bodyClientId: string | undefined, authenticatedClientId: string): void {
+  if (bodyClientId !== undefined && bodyClientId !== authenticatedClientId) {
+    throw new OAuthError('client_id_mismatch', 'client_id in the body differs from the authenticated client');
+  }
+}
+
+/**
+ * Looks the client up and checks it may use `method` (undefined: decided by its registration).
+ * An unknown client still pays for a secret comparison, so timing does not reveal which
+ * client ids exist.
+ */
+async function findClient(
+  config: ClientAuthConfig,
+  clientId: string,
+  method: TokenEndpointAuthMethod | undefined,
+): Promise<ResolvedClient> {
+  const metadata = await config.registry.findClient(clientId);
+  if (metadata === undefined || metadata === null) {
+    if (method === 'client_secret_basic' || method === 'client_secret_post') await verifyClientSecret(undefined, '');
+    throw new OAuthError('client_unknown', 'no such client');
+  }
+  let client: ResolvedClient;
+  try {
+    client = resolveClient(metadata, 'registry result');
+  } catch (error) {
+    // A dynamic registry returned bad metadata: the operator's problem, not the caller's.
+    if (error instanceof ConfigurationError) throw new OAuthError('internal_error', `client registry returned invalid metadata: ${error.message}`);
+    throw error;
+  }
+  if (client.clientId !== clientId) throw new OAuthError('internal_error', 'client registry returned a different client than asked for');
+  if (client.disabled) throw new OAuthError('client_disabled', 'the client is disabled');
+  if (method !== undefined && client.authMethod !== method) {
+    throw new OAuthError('auth_method_not_registered', `used ${method}, registered ${client.authMethod}`);
+  }
+  if (!config.enabledMethods.has(client.authMethod)) {
+    throw new OAuthError('auth_method_not_registered', `${client.authMethod} is not enabled on this server`);
+  }
+  return client;
+}

@@ -1,0 +1,74 @@
+import type { AudienceShape } from '../assertions/verify-assertion.js';
+import type { TokenEndpointAuthMethod } from '../clients/metadata.js';
+import type { OAuthErrorCode, ReasonCode } from '../errors/reasons.js';
+
+export type EndpointName = 'token' | 'introspection' | 'revocation';
+
+interface EventBase {
+  /** ISO 8601 time of the decision. */
+  readonly time: string;
+  readonly issuer: string;
+  readonly endpoint: EndpointName;
+  readonly peerAddress: string | undefined;
+  readonly clientId: string | undefined;
+  readonly authMethod: TokenEndpointAuthMethod | undefined;
+  /** The key `kid` of a client assertion, or the `x5t#S256` of a client certificate. Never a secret. */
+  readonly credentialId: string | undefined;
+}
+
+/** A token was issued. */
+export interface TokenIssuedEvent extends EventBase {
+  readonly type: 'token_issued';
+  readonly decision: 'allow';
+  readonly reason: 'ok';
+  readonly requestedScope: string | undefined;
+  readonly grantedScope: string;
+  readonly audience: string;
+  readonly tokenJti: string;
+  readonly tokenLifetime: number;
+  readonly certificateBound: boolean;
+  /** How the client assertion spelled `aud` (private_key_jwt only), so operators can tighten policy. */
+  readonly assertionAudienceShape: AudienceShape | undefined;
+}
+
+/** A request was refused. `type` groups reasons; `reason` is the stable code. */
+export interface RequestDeniedEvent extends EventBase {
+  readonly type:
+    | 'client_authentication_failed'
+    | 'replay_detected'
+    | 'store_unavailable'
+    | 'request_rejected'
+    | 'internal_error';
+  readonly decision: 'deny';
+  readonly reason: ReasonCode;
+  /** The RFC 6749 §5.2 error the caller received. */
+  readonly error: OAuthErrorCode;
+  /** Operator-facing context. Never a secret, key, assertion or token. */
+  readonly detail: string | undefined;
+  readonly requestedScope: string | undefined;
+}
+
+/** One event per decision of the endpoint. */
+export type TokenEndpointEvent = TokenIssuedEvent | RequestDeniedEvent;
+
+export type EventListener = (event: TokenEndpointEvent) => void;
+
+const AUTHENTICATION_ERRORS: ReadonlySet<OAuthErrorCode> = new Set(['invalid_client']);
+
+export function deniedEventType(reason: ReasonCode, error: OAuthErrorCode): RequestDeniedEvent['type'] {
+  if (reason === 'jti_replayed') return 'replay_detected';
+  if (reason === 'replay_store_unavailable' || reason === 'replay_store_full') return 'store_unavailable';
+  if (reason === 'internal_error') return 'internal_error';
+  if (AUTHENTICATION_ERRORS.has(error) || reason === 'auth_method_none_refused') return 'client_authentication_failed';
+  return 'request_rejected';
+}
+
+/** Delivers an event without letting a failing listener break the request. */
+export function emit(listener: EventListener | undefined, event: TokenEndpointEvent): void {
+  if (!listener) return;
+  try {
+    listener(event);
+  } catch {
+    // A listener's own failure must never change the answer to the client.
+  }
+}

@@ -1,0 +1,245 @@
+import {
+  type AssertionAlgorithm,
+  DEFAULT_ASSERTION_ALGORITHMS,
+  isSupportedAlgorithm,
+} from '../assertions/algorithms.js';
+import { type ClientKeySource, inlineKeySource } from '../assertions/key-source.js';
+import type { AudiencePolicy } from '../assertions/verify-assertion.js';
+import type { CertificateAuthenticator } from '../client-auth/authenticate.js';
+import { type ClientMetadata, type TokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS, isAbsoluteUriWithoutFragment } from '../clients/metadata.js';
+import { type ClientRegistry, createStaticClientRegistry, isClientRegistry } from '../clients/registry.js';
+import { OAuthError, invalidOption } from '../errors/errors.js';
+import { createMemoryReplayStore } from '../replay/memory-store.js';
+import type { ReplayStore } from '../replay/replay-store.js';
+import { type SigningKeyInput, type SigningKeySet, resolveSigningKeys } from '../tokens/signing-keys.js';
+import { isPlainObject } from '../util/encoding.js';
+import type { EventListener } from './events.js';
+
+export interface ClientAssertionOptions {
+  /** Accepted `alg` values. Default: ES256, ES384, PS256, PS384, EdDSA, RS256. Never `none` or `HS*`. */
+  readonly algorithms?: readonly AssertionAlgorithm[];
+  /** `aud` policy (draft-ietf-oauth-rfc7523bis §4). Default `rfc7523bis`; per-client override in metadata. */
+  readonly audiencePolicy?: AudiencePolicy;
+  /** Seconds of clock skew tolerated on `exp`, `iat`, `nbf`. Default 15, at most 60. */
+  readonly clockTolerance?: number;
+  /** Longest accepted assertion lifetime in seconds (`exp − iat`, or `exp − now`). Default 300. */
+  readonly maxLifetime?: number;
+  /** Longest accepted assertion in characters. Default 8192. */
+  readonly maxLength?: number;
+}
+
+export interface TokenEndpointOptions {
+  /** The issuer identifier (RFC 8414 §2): an https URL without query or fragment. */
+  readonly issuer: string;
+  /** A client registry, or a list of client metadata to build a static one from. */
+  readonly clients: ClientRegistry | readonly ClientMetadata[];
+  /** The server's token-signing keys; see `generateSigningKey()`. */
+  readonly signingKeys: readonly SigningKeyInput[];
+  /** Access-token lifetime in seconds. Default 300 (RFC 9068 tokens should be short-lived). */
+  readonly accessTokenTtl?: number;
+  /** `aud` of tokens requested without `resource` (RFC 8707). Without it, `resource` is required. */
+  readonly defaultAudience?: string;
+  /** Scope granted when none is requested (RFC 6749 §3.3): the client's registered scope (default) or none. */
+  readonly defaultScope?: 'registered' | 'none';
+  /** Paths below the issuer's path. Defaults: `/token`, `/jwks`, `/introspect`. */
+  readonly paths?: { readonly token?: string; readonly jwks?: string; readonly introspection?: string };
+  /** Client authentication methods accepted. Default: all but `none`. */
+  readonly authMethods?: readonly TokenEndpointAuthMethod[];
+  readonly clientAssertion?: ClientAssertionOptions;
+  /** Where assertion `jti`s are remembered. Default: an in-memory store (one process only). */
+  readonly replayStore?: ReplayStore;
+  /** Largest accepted request body in bytes. Default 16 KiB. */
+  readonly maxBodyBytes?: number;
+  /** Receives one event per decision. Must not throw; its errors are swallowed. */
+  readonly onEvent?: EventListener;
+  /** Clock in epoch milliseconds, for tests. Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+export interface EndpointPaths {
+  readonly token: string;
+  readonly jwks: string;
+  readonly introspection: string;
+  readonly metadata: string;
+}
+
+/** Options after validation: complete, frozen, and sliced by the parts that read them. */
+export interface ResolvedOptions {
+  readonly issuer: string;
+  readonly paths: EndpointPaths;
+  readonly tokenEndpointUrl: string;
+  readonly jwksUri: string;
+  readonly accessTokenTtl: number;
+  readonly defaultAudience: string | undefined;
+  readonly defaultScope: 'registered' | 'none';
+  readonly registry: ClientRegistry;
+  readonly enabledMethods: ReadonlySet<TokenEndpointAuthMethod>;
+  readonly assertionAlgorithms: ReadonlySet<AssertionAlgorithm>;
+  readonly audiencePolicy: AudiencePolicy;
+  readonly clockToleranceSeconds: number;
+  readonly maxAssertionLifetimeSeconds: number;
+  readonly maxAssertionLength: number;
+  readonly keySource: ClientKeySource;
+  readonly certificates: CertificateAuthenticator;
+  readonly replayStore: ReplayStore;
+  readonly signingKeys: SigningKeySet;
+  readonly maxBodyBytes: number;
+  readonly onEvent: EventListener | undefined;
+  readonly now: () => number;
+}
+
+const KNOWN_OPTIONS = new Set([
+  'issuer',
+  'clients',
+  'signingKeys',
+  'accessTokenTtl',
+  'defaultAudience',
+  'defaultScope',
+  'paths',
+  'authMethods',
+  'clientAssertion',
+  'replayStore',
+  'maxBodyBytes',
+  'onEvent',
+  'now',
+]);
+
+/** Until the mTLS issue wires trust anchors in, certificate methods are refused with a clear reason. */
+const NO_CERTIFICATE_SUPPORT: CertificateAuthenticator = {
+  async authenticate() {
+    throw new OAuthError('certificate_untrusted', 'no trust anchors are configured for mutual TLS');
+  },
+};
+
+function integerOption(value: unknown, field: string, defaultValue: number, min: number, max: number, unit: string): number {
+  if (value === undefined) return defaultValue;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalidOption(field, `must be an integer number of ${unit} from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+function checkKnownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, field: string): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw invalidOption(`${field}.${key}`, `is not a known option; expected one of ${[...known].join(', ')}`);
+  }
+}
+
+/** RFC 8414 §2: https, no query, no fragment. Trailing slashes are kept out so URLs compose cleanly. */
+function validateIssuer(value: unknown): URL {
+  const fix = 'use an https URL without query, fragment or trailing slash, e.g. "https://auth.example.com"';
+  if (typeof value !== 'string') throw invalidOption('options.issuer', `is required; ${fix}`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidOption('options.issuer', `is not a URL; ${fix}`);
+  }
+  if (url.protocol !== 'https:' || url.search !== '' || url.hash !== '' || value.includes('?') || value.includes('#')) {
+    throw invalidOption('options.issuer', `must be https without query or fragment (RFC 8414 §2); ${fix}`);
+  }
+  if (value.endsWith('/')) throw invalidOption('options.issuer', `must not end with "/"; ${fix}`);
+  if (url.username !== '' || url.password !== '') throw invalidOption('options.issuer', `must not contain credentials; ${fix}`);
+  return url;
+}
+
+function validatePath(value: unknown, field: string, defaultValue: string): string {
+  if (value === undefined) return defaultValue;
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/.test(value) || value.endsWith('/')) {
+    throw invalidOption(field, 'must be a path starting with "/" and not ending with "/", e.g. "/oauth2/token"');
+  }
+  return value;
+}
+
+/**
+ * Validates every option once, at construction, and returns the frozen configuration. Each
+ * problem throws a `ConfigurationError` naming the field and the fix.
+ */
+export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
+  if (!isPlainObject(options)) throw invalidOption('options', 'must be an object with at least issuer, clients and signingKeys');
+  checkKnownKeys(options, KNOWN_OPTIONS, 'options');
+  const issuerUrl = validateIssuer(options.issuer);
+  const issuer = options.issuer;
+  const issuerPath = issuerUrl.pathname === '/' ? '' : issuerUrl.pathname;
+
+  const pathOptions: unknown = options.paths ?? {};
+  if (!isPlainObject(pathOptions)) throw invalidOption('options.paths', 'must be an object');
+  checkKnownKeys(pathOptions, new Set(['token', 'jwks', 'introspection']), 'options.paths');
+  const tokenPath = validatePath(pathOptions.token, 'options.paths.token', '/token');
+  const jwksPath = validatePath(pathOptions.jwks, 'options.paths.jwks', '/jwks');
+  const introspectionPath = validatePath(pathOptions.introspection, 'options.paths.introspection', '/introspect');
+  const paths: EndpointPaths = {
+    token: issuerPath + tokenPath,
+    jwks: issuerPath + jwksPath,
+    introspection: issuerPath + introspectionPath,
+    // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
+    metadata: `/.well-known/oauth-authorization-server${issuerPath}`,
+  };
+  if (new Set(Object.values(paths)).size !== 4) throw invalidOption('options.paths', 'the endpoint paths must differ from each other');
+
+  const clients = options.clients;
+  let registry: ClientRegistry;
+  if (Array.isArray(clients)) registry = createStaticClientRegistry(clients, 'options.clients');
+  else if (isClientRegistry(clients)) registry = clients;
+  else throw invalidOption('options.clients', 'must be an array of client metadata or an object with findClient(clientId)');
+
+  const authMethods = options.authMethods ?? TOKEN_ENDPOINT_AUTH_METHODS.filter((method) => method !== 'none');
+  if (!Array.isArray(authMethods) || authMethods.length === 0) throw invalidOption('options.authMethods', 'must be a non-empty array');
+  for (const method of authMethods) {
+    if (!TOKEN_ENDPOINT_AUTH_METHODS.includes(method) || method === 'none') {
+      throw invalidOption('options.authMethods', `${JSON.stringify(method)} is not supported; use ${TOKEN_ENDPOINT_AUTH_METHODS.filter((m) => m !== 'none').join(', ')}`);
+    }
+  }
+
+  const assertion: unknown = options.clientAssertion ?? {};
+  if (!isPlainObject(assertion)) throw invalidOption('options.clientAssertion', 'must be an object');
+  checkKnownKeys(assertion, new Set(['algorithms', 'audiencePolicy', 'clockTolerance', 'maxLifetime', 'maxLength']), 'options.clientAssertion');
+  const algorithms = assertion.algorithms ?? DEFAULT_ASSERTION_ALGORITHMS;
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw invalidOption('options.clientAssertion.algorithms', 'must be a non-empty array');
+  for (const alg of algorithms) {
+    if (typeof alg !== 'string' || !isSupportedAlgorithm(alg)) {
+      throw invalidOption('options.clientAssertion.algorithms', `${JSON.stringify(alg)} is not allowed; asymmetric algorithms only (never none or HS*), e.g. ES256, PS256, EdDSA`);
+    }
+  }
+  const audiencePolicy = assertion.audiencePolicy ?? 'rfc7523bis';
+  if (!['rfc7523bis', 'fapi2', 'legacy'].includes(audiencePolicy as string)) {
+    throw invalidOption('options.clientAssertion.audiencePolicy', 'must be "rfc7523bis" (default), "fapi2" or "legacy"');
+  }
+
+  const accessTokenTtl = integerOption(options.accessTokenTtl, 'options.accessTokenTtl', 300, 1, 86_400, 'seconds');
+  const defaultAudience = options.defaultAudience;
+  if (defaultAudience !== undefined && (typeof defaultAudience !== 'string' || !isAbsoluteUriWithoutFragment(defaultAudience))) {
+    throw invalidOption('options.defaultAudience', 'must be an absolute URI without a fragment, e.g. "https://api.example.com"');
+  }
+  const defaultScope = options.defaultScope ?? 'registered';
+  if (defaultScope !== 'registered' && defaultScope !== 'none') throw invalidOption('options.defaultScope', 'must be "registered" or "none"');
+
+  const replayStore = options.replayStore ?? createMemoryReplayStore();
+  if (typeof replayStore?.consume !== 'function') throw invalidOption('options.replayStore', 'must implement consume(clientId, jti, expiresAt)');
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw invalidOption('options.onEvent', 'must be a function');
+  if (options.now !== undefined && typeof options.now !== 'function') throw invalidOption('options.now', 'must be a function returning epoch milliseconds');
+
+  return Object.freeze({
+    issuer,
+    paths: Object.freeze(paths),
+    tokenEndpointUrl: issuerUrl.origin + paths.token,
+    jwksUri: issuerUrl.origin + paths.jwks,
+    accessTokenTtl,
+    defaultAudience,
+    defaultScope,
+    registry,
+    enabledMethods: new Set(authMethods),
+    assertionAlgorithms: new Set(algorithms as AssertionAlgorithm[]),
+    audiencePolicy: audiencePolicy as AudiencePolicy,
+    clockToleranceSeconds: integerOption(assertion.clockTolerance, 'options.clientAssertion.clockTolerance', 15, 0, 60, 'seconds'),
+    maxAssertionLifetimeSeconds: integerOption(assertion.maxLifetime, 'options.clientAssertion.maxLifetime', 300, 1, 3600, 'seconds'),
+    maxAssertionLength: integerOption(assertion.maxLength, 'options.clientAssertion.maxLength', 8192, 256, 65_536, 'characters'),
+    keySource: inlineKeySource,
+    certificates: NO_CERTIFICATE_SUPPORT,
+    replayStore,
+    signingKeys: resolveSigningKeys(options.signingKeys, 'options.signingKeys'),
+    maxBodyBytes: integerOption(options.maxBodyBytes, 'options.maxBodyBytes', 16_384, 1024, 1_048_576, 'bytes'),
+    onEvent: options.onEvent,
+    now: options.now ?? Date.now,
+  });
+}

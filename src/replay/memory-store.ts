@@ -1,0 +1,67 @@
+import { StoreUnavailableError, invalidOption } from '../errors/errors.js';
+import { type ReplayStore, replayKey } from './replay-store.js';
+
+export interface MemoryReplayStoreOptions {
+  /** Most live entries held at once; when full of live entries, `consume` fails closed. Default 1,000,000. */
+  readonly maxEntries?: number;
+  /** Clock in epoch milliseconds (tests). Default `Date.now`. */
+  readonly now?: () => number;
+}
+
+/**
+ * An in-process replay store. Entries are never evicted before they expire: when the store is
+ * full of live entries it refuses (`replay_store_full`, the request gets 503) rather than forget
+ * one and let a replay through. Expired entries are swept a few at a time on each call and in
+ * full when the store fills, so there is no timer to keep the process alive.
+ *
+ * It protects one process only; a cluster needs a shared store (`m2m-token-endpoint/redis`).
+ *
+ * @example
+ * const replayStore = createMemoryReplayStore({ maxEntries: 100_000 });
+ */
+export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore & { readonly size: number } {
+  const maxEntries = options.maxEntries ?? 1_000_000;
+  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
+    throw invalidOption('replayStore.maxEntries', 'must be a positive integer');
+  }
+  const now = options.now ?? Date.now;
+  // Insertion order approximates expiry order (lifetimes are capped), so sweeping from the head
+  // finds the expired entries first.
+  const expiries = new Map<string, number>();
+  let lastFullSweep = 0;
+
+  const sweepHead = (at: number, budget: number): void => {
+    for (const [key, expiresAt] of expiries) {
+      if (budget-- === 0 || expiresAt > at) return;
+      expiries.delete(key);
+    }
+  };
+  const sweepAll = (at: number): void => {
+    for (const [key, expiresAt] of expiries) {
+      if (expiresAt <= at) expiries.delete(key);
+    }
+  };
+
+  return {
+    get size() {
+      return expiries.size;
+    },
+    async consume(clientId, jti, expiresAt) {
+      const at = now();
+      const key = replayKey(clientId, jti);
+      const existing = expiries.get(key);
+      if (existing !== undefined && existing > at) return false;
+      sweepHead(at, 4);
+      if (expiries.size >= maxEntries && at - lastFullSweep >= 1000) {
+        lastFullSweep = at;
+        sweepAll(at);
+      }
+      if (expiries.size >= maxEntries && !expiries.has(key)) {
+        throw new StoreUnavailableError('replay_store_full', `memory replay store holds ${maxEntries} live entries`);
+      }
+      expiries.delete(key);
+      expiries.set(key, expiresAt);
+      return true;
+    },
+  };
+}

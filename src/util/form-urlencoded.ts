@@ -1,0 +1,49 @@
+import { decodeUtf8Strict } from './encoding.js';
+
+export class FormDecodingError extends Error {
+  override readonly name = 'FormDecodingError';
+}
+
+const PERCENT = 0x25;
+const PLUS = 0x2b;
+
+function hexValue(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x41 && code <= 0x46) return code - 0x37;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -1;
+}
+
+/**
+ * application/x-www-form-urlencoded decoding of one name or value (WHATWG URL §5.1, as RFC 6749
+ * Appendix B requires): `+` is a space, `%XX` a byte, and the bytes must be UTF-8. Unlike
+ * `decodeURIComponent` or `URLSearchParams`, a malformed escape or invalid UTF-8 is an error,
+ * never a silent substitution — a parameter must not mean something other than what was sent.
+ */
+export function formUrlDecode(component: string): string {
+  if (!component.includes('%') && !component.includes('+')) {
+    return component;
+  }
+  const source = Buffer.from(component, 'utf8');
+  const out = Buffer.allocUnsafe(source.length);
+  let length = 0;
+  for (let index = 0; index < source.length; index++) {
+    const byte = source[index] as number;
+    if (byte === PLUS) {
+      out[length++] = 0x20;
+    } else if (byte === PERCENT) {
+      const high = hexValue(source[index + 1] ?? -1);
+      const low = hexValue(source[index + 2] ?? -1);
+      if (high < 0 || low < 0) throw new FormDecodingError('malformed percent-encoding');
+      out[length++] = high * 16 + low;
+      index += 2;
+    } else {
+      out[length++] = byte;
+    }
+  }
+  try {
+    return decodeUtf8Strict(out.subarray(0, length));
+  } catch {
+    throw new FormDecodingError('percent-encoded bytes are not valid UTF-8');
+  }
+}
