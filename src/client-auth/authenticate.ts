@@ -148,7 +148,6 @@ export async function authenticateClient(
   if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'no client credentials and no client_id');
   const client = await findClient(config, bodyClientId, undefined);
   attempt.method = client.authMethod;
-  if (client.authMethod === 'none') throw new OAuthError('auth_method_none_refused');
   if (client.authMethod !== 'tls_client_auth' && client.authMethod !== 'self_signed_tls_client_auth') {
     throw new OAuthError('client_auth_missing', `client is registered for ${client.authMethod} but sent no credentials`);
   }
@@ -195,6 +194,8 @@ async function findClient(
   }
   if (client.clientId !== clientId) throw new OAuthError('internal_error', 'client registry returned a different client than asked for');
   if (client.disabled) throw new OAuthError('client_disabled', 'the client is disabled');
+  // RFC 6749 §4.4: client_credentials is for confidential clients only.
+  if (client.authMethod === 'none') throw new OAuthError('auth_method_none_refused');
   if (method !== undefined && client.authMethod !== method) {
     throw new OAuthError('auth_method_not_registered', `used ${method}, registered ${client.authMethod}`);
   }

@@ -1,0 +1,58 @@
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import express from 'express';
+import { tokenEndpoint } from '../../src/adapters/fastify.js';
+import { createNodeHandler } from '../../src/adapters/node.js';
+import type { TokenEndpoint } from '../../src/core/token-endpoint.js';
+import type { TestPki } from '../../src/testing/pki.js';
+
+export type AdapterName = 'fastify' | 'node' | 'express';
+/** Every conformance suite runs once per adapter, over real HTTPS. */
+export const ADAPTERS: readonly AdapterName[] = ['fastify', 'node', 'express'];
+
+export interface RunningServer {
+  /** `https://127.0.0.1:PORT` */
+  readonly origin: string;
+  close(): Promise<void>;
+}
+
+/** TLS options: ask every client for a certificate, require none, let the library judge it. */
+export function serverTlsOptions(pki: TestPki): https.ServerOptions {
+  return { key: pki.server.privateKeyPem, cert: pki.server.chainPem, requestCert: true, rejectUnauthorized: false };
+}
+
+async function listen(server: https.Server): Promise<RunningServer> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Mounts `endpoint` with the named adapter in a real HTTPS server on a free loopback port. */
+export async function startServer(adapter: AdapterName, endpoint: TokenEndpoint, pki: TestPki): Promise<RunningServer> {
+  if (adapter === 'fastify') {
+    const app = Fastify({ https: serverTlsOptions(pki) });
+    // A host that already parses forms must not break the endpoint (STYLE.md item 11).
+    await app.register(import('@fastify/formbody'));
+    await app.register(tokenEndpoint, { endpoint });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    return { origin: `https://127.0.0.1:${port}`, close: () => app.close() };
+  }
+  if (adapter === 'express') {
+    const app = express();
+    // The documented mount: before the host's global body parsers, so the endpoint reads the raw
+    // body itself (exact size cap, strict UTF-8). A pre-parsed req.body is covered separately.
+    app.use(createNodeHandler(endpoint));
+    app.use(express.urlencoded({ extended: false }));
+    return listen(https.createServer(serverTlsOptions(pki), app));
+  }
+  return listen(https.createServer(serverTlsOptions(pki), createNodeHandler(endpoint)));
+}
