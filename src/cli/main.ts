@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { ASSERTION_USAGE, runAssertionCommand } from './assertion.js';
+import { SERVE_USAGE, runServeCommand } from './serve.js';
+
+const USAGE = `Usage: m2m-token-endpoint <command> [options]
+
+Commands:
+  serve       run an HTTPS token endpoint (mTLS-capable) on generated or given fixtures
+  assertion   print a fresh private_key_jwt client assertion
+
+${SERVE_USAGE}
+
+${ASSERTION_USAGE}`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServeCommand(rest);
+    case 'assertion':
+      return runAssertionCommand(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Configuration errors name the field and the fix; print just that, never a stack trace.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`error: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

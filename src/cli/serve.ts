@@ -1,0 +1,202 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { tokenEndpoint } from '../adapters/fastify.js';
+import type { ClientMetadata } from '../clients/metadata.js';
+import { createTokenEndpoint } from '../core/token-endpoint.js';
+import { invalidOption } from '../errors/errors.js';
+import { type FixtureSet, generateFixtureSet } from '../testing/fixture-set.js';
+import { generateSigningKey } from '../tokens/generate.js';
+
+export const SERVE_USAGE = `Usage: m2m-token-endpoint serve [options]      (npm run serve -- [options])
+
+Starts an HTTPS OAuth 2.0 token endpoint that asks every client for a certificate (and
+requires none). With no options it generates a test PKI, keys and one demo client per
+authentication method into a new directory, and prints curl commands that get a token.
+
+  --port N             TCP port (default 8443; 0 picks a free one)
+  --host ADDR          bind address (default 127.0.0.1)
+  --issuer URL         issuer identifier (default https://localhost:PORT)
+  --tls-cert FILE      server certificate chain, PEM (default: generated)
+  --tls-key FILE       server private key, PEM (default: generated)
+  --client-ca FILE     PEM bundle of CAs trusted for tls_client_auth (default: generated test CA)
+  --clients FILE       JSON array of client metadata, RFC 7591/8705 names (default: demo clients)
+  --token-ttl SECONDS  access-token lifetime (default 300)
+  --audience URI       aud of tokens requested without a resource (default https://resource.localhost)
+  --fixtures-dir DIR   where generated fixtures go (default: a new directory under the OS temp dir)`;
+
+interface ServeArguments {
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string | undefined;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly clientCa: string | undefined;
+  readonly clients: string | undefined;
+  readonly tokenTtl: number;
+  readonly audience: string;
+  readonly fixturesDir: string | undefined;
+}
+
+function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      port: { type: 'string', default: '8443' },
+      host: { type: 'string', default: '127.0.0.1' },
+      issuer: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'client-ca': { type: 'string' },
+      clients: { type: 'string' },
+      'token-ttl': { type: 'string', default: '300' },
+      audience: { type: 'string', default: 'https://resource.localhost' },
+      'fixtures-dir': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidOption('--port', 'must be a port number from 0 to 65535');
+  const tokenTtl = Number(values['token-ttl']);
+  if (!Number.isInteger(tokenTtl) || tokenTtl < 1) throw invalidOption('--token-ttl', 'must be a positive whole number of seconds');
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    throw invalidOption(values['tls-cert'] === undefined ? '--tls-cert' : '--tls-key', '--tls-cert and --tls-key go together; give both or neither');
+  }
+  return {
+    port,
+    host: values.host,
+    issuer: values.issuer,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
+    clientCa: values['client-ca'],
+    clients: values.clients,
+    tokenTtl,
+    audience: values.audience,
+    fixturesDir: values['fixtures-dir'],
+  };
+}
+
+/** `--port 0`: ask the OS for a free port first, because the issuer URL must name the port. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function readClients(file: string): Promise<ClientMetadata[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw invalidOption('--clients', `could not read a JSON array of client metadata from ${file}: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw invalidOption('--clients', `${file} must contain a JSON array of client metadata objects`);
+  return parsed as ClientMetadata[];
+}
+
+function curlCommands(fixtures: FixtureSet, issuer: string, tokenUrl: string): string {
+  const ca = `--cacert ${fixtures.files.caCertificate}`;
+  const lines: string[] = [];
+  for (const client of fixtures.clients) {
+    const { client_id: clientId, token_endpoint_auth_method: method } = client.metadata;
+    lines.push(`# ${clientId} (${method})`);
+    switch (method) {
+      case 'private_key_jwt':
+        lines.push(
+          `curl ${ca} ${tokenUrl} -d grant_type=client_credentials \\\n` +
+            `  -d client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer \\\n` +
+            `  -d "client_assertion=$(npm run -s assertion -- --key ${client.files.privateKeyJwk} --client-id ${clientId} --audience ${issuer})"`,
+        );
+        break;
+      case 'client_secret_basic':
+        lines.push(`curl ${ca} ${tokenUrl} -u '${clientId}:${client.clientSecret}' -d grant_type=client_credentials`);
+        break;
+      case 'client_secret_post':
+        lines.push(`curl ${ca} ${tokenUrl} -d grant_type=client_credentials -d client_id=${clientId} -d client_secret=${client.clientSecret}`);
+        break;
+      default:
+        lines.push(
+          `curl ${ca} --cert ${client.files.certificatePem} --key ${client.files.privateKeyPem} ${tokenUrl} \\\n` +
+            `  -d grant_type=client_credentials -d client_id=${clientId}`,
+        );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/**
+ * `serve`: a real HTTPS token endpoint on the fastify adapter. Fixtures are generated only for
+ * what the options leave out, into a directory of this process's own, so several servers started
+ * at once never overwrite each other's files.
+ */
+export async function runServeCommand(argv: readonly string[]): Promise<number> {
+  const args = parseServeArguments(argv);
+  if (args === 'help') {
+    process.stdout.write(`${SERVE_USAGE}\n`);
+    return 0;
+  }
+  const port = args.port === 0 ? await freePort(args.host) : args.port;
+  const issuer = args.issuer ?? `https://localhost:${port}`;
+
+  const needsFixtures = args.tlsCert === undefined || args.clientCa === undefined || args.clients === undefined;
+  const fixtures = needsFixtures
+    ? await generateFixtureSet(args.fixturesDir ?? (await mkdtemp(join(tmpdir(), 'm2m-serve-'))), {
+        serverHostnames: ['localhost', ...(/^[\d.:]+$/.test(args.host) || args.host === 'localhost' ? [] : [args.host])],
+      })
+    : undefined;
+
+  const tlsCert = await readFile(args.tlsCert ?? (fixtures as FixtureSet).files.serverCertificate, 'utf8');
+  const tlsKey = await readFile(args.tlsKey ?? (fixtures as FixtureSet).files.serverKey, 'utf8');
+  const clients = args.clients ? await readClients(args.clients) : (fixtures as FixtureSet).clients.map((client) => client.metadata);
+
+  const endpoint = createTokenEndpoint({
+    issuer,
+    clients,
+    signingKeys: [{ privateKey: generateSigningKey('ES256') }],
+    accessTokenTtl: args.tokenTtl,
+    defaultAudience: args.audience,
+    onEvent: (event) => process.stdout.write(`${JSON.stringify({ event })}\n`),
+  });
+
+  const app = Fastify({
+    https: { cert: tlsCert, key: tlsKey, requestCert: true, rejectUnauthorized: false },
+    // Our events are the access log; fastify's own request log would repeat them.
+    logger: false,
+  });
+  await app.register(tokenEndpoint, { endpoint });
+  await app.listen({ port, host: args.host });
+
+  const tokenUrl = `${issuer}${endpoint.paths.token.slice(new URL(issuer).pathname.replace(/\/$/, '').length)}`;
+  process.stdout.write(
+    [
+      `m2m-token-endpoint listening on https://${args.host.includes(':') ? `[${args.host}]` : args.host}:${port}`,
+      `issuer:    ${issuer}`,
+      `metadata:  ${new URL(issuer).origin}${endpoint.paths.metadata}`,
+      `token:     ${tokenUrl}`,
+      ...(fixtures ? [`fixtures:  ${fixtures.directory}`, '', 'Get a token (run from the repository directory):', '', curlCommands(fixtures, issuer, tokenUrl)] : []),
+      '',
+    ].join('\n'),
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      void app.close().then(() => resolve());
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  return 0;
+}
