@@ -1,10 +1,11 @@
 // The public API: factories and types, each named. Everything else is internal.
 export { createTokenEndpoint } from './core/token-endpoint.js';
 export type { TokenEndpoint } from './core/token-endpoint.js';
-export type { TokenEndpointOptions, ClientAssertionOptions, EndpointPaths } from './core/options.js';
+export type { TokenEndpointOptions, ClientAssertionOptions, MtlsOptions, EndpointPaths } from './core/options.js';
+export type { ProxyCertificateSource, ProxyCertificateFormat } from './certificates/proxy-headers.js';
 export type { EndpointRequest, RequestHeaders, ParsedForm, TlsClientCertificate } from './core/request.js';
 export type { EndpointResponse } from './util/http.js';
-export type { TokenEndpointEvent, TokenIssuedEvent, RequestDeniedEvent, EndpointName } from './core/events.js';
+export type { TokenEndpointEvent, TokenIssuedEvent, TokenIntrospectedEvent, RequestDeniedEvent, EndpointName } from './core/events.js';
 
 export { createStaticClientRegistry } from './clients/registry.js';
 export type { ClientRegistry } from './clients/registry.js';

@@ -53,6 +53,7 @@ function send(response: ServerResponse, endpointResponse: EndpointResponse): voi
  */
 export function createNodeHandler(endpoint: TokenEndpoint): NodeRequestHandler {
   return (request, response, next) => {
+    // Paths are matched exactly; the query string plays no part in routing.
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const base = {
       method: request.method ?? 'GET',
@@ -75,7 +76,7 @@ export function createNodeHandler(endpoint: TokenEndpoint): NodeRequestHandler {
       .then((endpointResponse) => send(response, endpointResponse))
       .catch((error: unknown) => {
         const reason = error instanceof BodyTooLargeError ? 'body_too_large' : 'body_malformed';
-        send(response, endpoint.refuse({ ...base }, reason));
+        send(response, endpoint.refuse({ ...base }, reason, path === endpoint.paths.introspection ? 'introspection' : 'token'));
       });
   };
 }

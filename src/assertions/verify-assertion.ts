@@ -54,7 +54,9 @@ interface DecodedAssertion {
   readonly payloadSegment: string;
 }
 
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/;
+// The signature segment may be empty so an unsecured JWS (RFC 7519 §6) reaches the alg check and is
+// reported as assertion_alg_not_allowed; an empty signature never verifies under an allowed alg.
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 const MAX_JTI_LENGTH = 512;
 /** RFC 8725 §3.11: explicit types of other JWT kinds are refused, so no JWT is accepted for another purpose. */
 const ACCEPTED_TYP = new Set(['jwt', 'client-authentication+jwt']);

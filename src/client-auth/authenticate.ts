@@ -7,7 +7,8 @@ import {
 } from '../assertions/verify-assertion.js';
 import { type ResolvedClient, type TokenEndpointAuthMethod, resolveClient } from '../clients/metadata.js';
 import type { ClientRegistry } from '../clients/registry.js';
-import { ConfigurationError, OAuthError } from '../errors/errors.js';
+import type { ParsedCertificate } from '../certificates/certificate.js';
+import { ConfigurationError, OAuthError, StoreUnavailableError } from '../errors/errors.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import { decodeBasicCredentials } from './basic.js';
 import { verifyClientSecret } from './client-secret.js';
@@ -21,12 +22,15 @@ export interface ClientAuthInput {
   readonly nowSeconds: number;
 }
 
-/** An already parsed client certificate and what the TLS layer or proxy sent with it. */
+/** The client certificate of this request, from the TLS socket or a trusted proxy. */
 export interface PresentedCertificate {
   /** base64url SHA-256 of the DER certificate: RFC 8705 `x5t#S256`. */
   readonly thumbprintS256: string;
-  /** Opaque handle for the mTLS authenticator (the parsed certificate and chain). */
-  readonly handle: unknown;
+  readonly source: 'tls' | 'proxy';
+  /** The parsed leaf (parsed on first use, cached by thumbprint). @throws OAuthError certificate_malformed */
+  readonly leaf: () => ParsedCertificate;
+  /** The intermediates sent with it, parsed. @throws OAuthError certificate_malformed */
+  readonly intermediates: () => readonly ParsedCertificate[];
 }
 
 /** RFC 8705 §2: verifies a presented certificate for a `tls_client_auth` or `self_signed_tls_client_auth` client. */
@@ -43,6 +47,10 @@ export interface AuthAttempt {
   method: TokenEndpointAuthMethod | undefined;
   credentialId: string | undefined;
   usedAuthorizationHeader: boolean;
+  /** Where the request's client certificate came from, if it had one. */
+  certificateSource: 'tls' | 'proxy' | undefined;
+  /** A forwarded-certificate header came from a peer that is not a trusted proxy and was ignored. */
+  untrustedProxyHeader: boolean;
 }
 
 export interface AuthenticatedClient {
@@ -138,7 +146,15 @@ export async function authenticateClient(
       assertionAudienceShape: verified.audienceShape,
       // RFC 7523 §3 item 7: single use, remembered until the assertion could no longer be accepted.
       commit: async () => {
-        const firstUse = await config.replayStore.consume(client.clientId, verified.jti, (verified.exp + tolerance) * 1000);
+        let firstUse: boolean;
+        try {
+          firstUse = await config.replayStore.consume(client.clientId, verified.jti, (verified.exp + tolerance) * 1000);
+        } catch (error) {
+          // ReplayStore contract: any rejection means "answer unknown" → fail closed with 503.
+          if (error instanceof StoreUnavailableError) throw error;
+          const detail = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${typeof error}`;
+          throw new StoreUnavailableError('replay_store_unavailable', `replay store failed: ${detail}`.slice(0, 300), { cause: error });
+        }
         if (!firstUse) throw new OAuthError('jti_replayed', 'this assertion jti was already used');
       },
     };

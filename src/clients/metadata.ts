@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import { type TlsIdentityMatcher, compileTlsIdentityMatcher } from '../certificates/identity.js';
 import { invalidClientMetadata } from '../errors/errors.js';
 import { isPlainObject } from '../util/encoding.js';
 import { parseScope } from '../util/scope.js';
@@ -87,8 +88,8 @@ export interface ResolvedClient {
   readonly jwks: JsonWebKeySet | undefined;
   readonly jwksUri: string | undefined;
   readonly signingAlg: string | undefined;
-  /** The one registered `tls_client_auth_*` field and its value (tls_client_auth only). */
-  readonly tlsIdentity: { readonly field: TlsClientAuthField; readonly value: string } | undefined;
+  /** The one registered `tls_client_auth_*` field, its value, and its compiled matcher (tls_client_auth only). */
+  readonly tlsIdentity: { readonly field: TlsClientAuthField; readonly value: string; readonly matches: TlsIdentityMatcher } | undefined;
   readonly issuerSpkiPins: readonly string[];
   readonly certificateBoundTokens: boolean;
   readonly secretVerifiers: readonly SecretVerifier[];
@@ -220,7 +221,14 @@ function validateClient(metadata: ClientMetadata, where: string): ResolvedClient
       );
     }
     const name = tlsFields[0] as TlsClientAuthField;
-    tlsIdentity = { field: name, value: metadata[name] as string };
+    const value = metadata[name] as string;
+    let matches: TlsIdentityMatcher;
+    try {
+      matches = compileTlsIdentityMatcher(name, value);
+    } catch (error) {
+      throw invalidClientMetadata(field(name), `${(error as Error).message}; ${name === 'tls_client_auth_subject_dn' ? 'use an RFC 4514 string such as "CN=svc,O=Example,C=DE"' : name === 'tls_client_auth_san_ip' ? 'use an IPv4 or IPv6 address' : 'check the value'}`);
+    }
+    tlsIdentity = { field: name, value, matches };
   } else if (tlsFields.length > 0) {
     throw invalidClientMetadata(field(tlsFields[0] as string), `only tls_client_auth clients use ${tlsFields[0]}; remove it`);
   }

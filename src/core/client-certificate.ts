@@ -1,12 +1,67 @@
 import { X509Certificate } from 'node:crypto';
+import { type ParsedCertificate, parseCertificate } from '../certificates/certificate.js';
+import { type ProxyCertificateSource, extractForwardedCertificate } from '../certificates/proxy-headers.js';
 import type { PresentedCertificate } from '../client-auth/authenticate.js';
 import { sha256 } from '../util/encoding.js';
 import type { EndpointRequest } from './request.js';
 
-/** The certificate presented on this request, from the TLS socket. */
-export function presentedCertificate(request: EndpointRequest): PresentedCertificate | undefined {
-  const presented = request.tlsClientCertificate;
-  if (!presented) return undefined;
-  const der = presented.certificate instanceof X509Certificate ? presented.certificate.raw : presented.certificate;
-  return { thumbprintS256: sha256(der).toString('base64url'), handle: presented };
+/** The slice of configuration that decides where a request's client certificate comes from. */
+export interface CertificateSourceConfig {
+  /** True for peer addresses allowed to forward a client certificate in a header. */
+  readonly isTrustedProxy: (address: string | undefined) => boolean;
+  /** The header format trusted proxies use; `undefined` when no proxy is trusted. */
+  readonly proxySource: ProxyCertificateSource | undefined;
+}
+
+export interface ResolvedCertificate {
+  readonly certificate: PresentedCertificate | undefined;
+  /** A forwarded-certificate header arrived from a peer that is not a trusted proxy, and was ignored. */
+  readonly untrustedProxyHeader: boolean;
+}
+
+const DEFAULT_PROXY_HEADERS = ['x-ssl-client-cert', 'x-forwarded-client-cert', 'client-cert', 'x-amzn-mtls-clientcert', 'x-amzn-mtls-clientcert-leaf'];
+
+function lazily<T>(compute: () => T): () => T {
+  let value: T | undefined;
+  let done = false;
+  return () => {
+    if (!done) {
+      value = compute();
+      done = true;
+    }
+    return value as T;
+  };
+}
+
+function presented(leaf: Uint8Array | X509Certificate, intermediates: readonly (Uint8Array | X509Certificate)[], source: 'tls' | 'proxy'): PresentedCertificate {
+  const der = leaf instanceof X509Certificate ? leaf.raw : leaf;
+  return {
+    // Binding needs only the thumbprint; the certificate is parsed when a method needs it.
+    thumbprintS256: sha256(der).toString('base64url'),
+    source,
+    leaf: lazily(() => parseCertificate(leaf)),
+    intermediates: lazily((): readonly ParsedCertificate[] => intermediates.map((certificate) => parseCertificate(certificate))),
+  };
+}
+
+/**
+ * RFC 8705 §2 and SPEC.md: the certificate comes from this server's TLS socket, or — only when
+ * the TCP peer is a configured trusted proxy — from the proxy's header. A request through a
+ * trusted proxy never uses the socket certificate (that is the proxy's own). A header from any
+ * other peer is ignored, and reported.
+ *
+ * @throws OAuthError proxy_header_malformed for a trusted proxy's unreadable header.
+ */
+export function resolveClientCertificate(request: EndpointRequest, config: CertificateSourceConfig): ResolvedCertificate {
+  if (config.proxySource && config.isTrustedProxy(request.peerAddress)) {
+    const forwarded = extractForwardedCertificate(request.headers, config.proxySource);
+    return { certificate: forwarded ? presented(forwarded.leafDer, forwarded.chainDer, 'proxy') : undefined, untrustedProxyHeader: false };
+  }
+  const untrustedProxyHeader = DEFAULT_PROXY_HEADERS.some((name) => request.headers[name] !== undefined) ||
+    (config.proxySource?.format === 'nginx' && config.proxySource.header !== undefined && request.headers[config.proxySource.header] !== undefined);
+  const tls = request.tlsClientCertificate;
+  return {
+    certificate: tls ? presented(tls.certificate, tls.intermediates ?? [], 'tls') : undefined,
+    untrustedProxyHeader,
+  };
 }

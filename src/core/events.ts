@@ -14,6 +14,10 @@ interface EventBase {
   readonly authMethod: TokenEndpointAuthMethod | undefined;
   /** The key `kid` of a client assertion, or the `x5t#S256` of a client certificate. Never a secret. */
   readonly credentialId: string | undefined;
+  /** Where the client certificate came from: this server's TLS socket or a trusted proxy's header. */
+  readonly certificateSource?: 'tls' | 'proxy' | undefined;
+  /** A forwarded-certificate header arrived from an untrusted peer and was ignored (RFC 8705 §2, SPEC.md). */
+  readonly untrustedProxyHeader?: boolean | undefined;
 }
 
 /** A token was issued. */
@@ -29,6 +33,17 @@ export interface TokenIssuedEvent extends EventBase {
   readonly certificateBound: boolean;
   /** How the client assertion spelled `aud` (private_key_jwt only), so operators can tighten policy. */
   readonly assertionAudienceShape: AudienceShape | undefined;
+}
+
+/** RFC 7662: a token was introspected. Says whether it was active, never the token itself. */
+export interface TokenIntrospectedEvent extends EventBase {
+  readonly type: 'token_introspected';
+  readonly decision: 'allow';
+  readonly reason: 'ok';
+  readonly active: boolean;
+  /** `jti` and owner of the introspected token, when it was one of ours and active. */
+  readonly tokenJti: string | undefined;
+  readonly tokenClientId: string | undefined;
 }
 
 /** A request was refused. `type` groups reasons; `reason` is the stable code. */
@@ -49,7 +64,7 @@ export interface RequestDeniedEvent extends EventBase {
 }
 
 /** One event per decision of the endpoint. */
-export type TokenEndpointEvent = TokenIssuedEvent | RequestDeniedEvent;
+export type TokenEndpointEvent = TokenIssuedEvent | TokenIntrospectedEvent | RequestDeniedEvent;
 
 export type EventListener = (event: TokenEndpointEvent) => void;
 

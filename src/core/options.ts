@@ -5,10 +5,15 @@ import {
 } from '../assertions/algorithms.js';
 import { type ClientKeySource, inlineKeySource } from '../assertions/key-source.js';
 import type { AudiencePolicy } from '../assertions/verify-assertion.js';
+import { type CertificateVerifier, createCertificateVerifier } from '../certificates/chain.js';
+import { type ProxyCertificateSource, validateProxySource } from '../certificates/proxy-headers.js';
+import { createAddressMatcher } from '../certificates/trusted-proxies.js';
 import type { CertificateAuthenticator } from '../client-auth/authenticate.js';
+import { createMtlsAuthenticator } from '../client-auth/mtls.js';
 import { type ClientMetadata, type TokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS, isAbsoluteUriWithoutFragment } from '../clients/metadata.js';
 import { type ClientRegistry, createStaticClientRegistry, isClientRegistry } from '../clients/registry.js';
-import { OAuthError, invalidOption } from '../errors/errors.js';
+import { ConfigurationError, invalidOption } from '../errors/errors.js';
+import type { CertificateSourceConfig } from './client-certificate.js';
 import { createMemoryReplayStore } from '../replay/memory-store.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import { type SigningKeyInput, type SigningKeySet, resolveSigningKeys } from '../tokens/signing-keys.js';
@@ -26,6 +31,24 @@ export interface ClientAssertionOptions {
   readonly maxLifetime?: number;
   /** Longest accepted assertion in characters. Default 8192. */
   readonly maxLength?: number;
+}
+
+/** RFC 8705 mutual TLS: trust anchors, proxies, and the mTLS endpoint aliases. */
+export interface MtlsOptions {
+  /**
+   * CA certificates trusted for `tls_client_auth` (RFC 8705 §2.1): a PEM bundle, or a list of
+   * PEM strings / DER bytes. Without them, `tls_client_auth` is not enabled.
+   */
+  readonly trustAnchors?: string | readonly (string | Uint8Array)[];
+  /**
+   * Peer addresses or CIDR blocks of TLS-terminating proxies allowed to forward the client
+   * certificate in a header. Default: none — a forwarded-certificate header is never trusted.
+   */
+  readonly trustedProxies?: readonly string[];
+  /** How the trusted proxies forward the certificate: nginx, envoy, rfc9440 or aws-alb. Required with `trustedProxies`. */
+  readonly proxyCertificateSource?: ProxyCertificateSource;
+  /** RFC 8705 §5 `mtls_endpoint_aliases` to advertise, e.g. `{ token_endpoint: 'https://mtls.auth.example.com/token' }`. */
+  readonly endpointAliases?: Readonly<Record<string, string>>;
 }
 
 export interface TokenEndpointOptions {
@@ -46,6 +69,8 @@ export interface TokenEndpointOptions {
   /** Client authentication methods accepted. Default: all but `none`. */
   readonly authMethods?: readonly TokenEndpointAuthMethod[];
   readonly clientAssertion?: ClientAssertionOptions;
+  /** Mutual TLS (RFC 8705). */
+  readonly mtls?: MtlsOptions;
   /** Where assertion `jti`s are remembered. Default: an in-memory store (one process only). */
   readonly replayStore?: ReplayStore;
   /** Largest accepted request body in bytes. Default 16 KiB. */
@@ -69,6 +94,7 @@ export interface ResolvedOptions {
   readonly paths: EndpointPaths;
   readonly tokenEndpointUrl: string;
   readonly jwksUri: string;
+  readonly introspectionEndpointUrl: string;
   readonly accessTokenTtl: number;
   readonly defaultAudience: string | undefined;
   readonly defaultScope: 'registered' | 'none';
@@ -81,6 +107,8 @@ export interface ResolvedOptions {
   readonly maxAssertionLength: number;
   readonly keySource: ClientKeySource;
   readonly certificates: CertificateAuthenticator;
+  readonly certificateSource: CertificateSourceConfig;
+  readonly mtlsEndpointAliases: Readonly<Record<string, string>> | undefined;
   readonly replayStore: ReplayStore;
   readonly signingKeys: SigningKeySet;
   readonly maxBodyBytes: number;
@@ -98,18 +126,63 @@ const KNOWN_OPTIONS = new Set([
   'paths',
   'authMethods',
   'clientAssertion',
+  'mtls',
   'replayStore',
   'maxBodyBytes',
   'onEvent',
   'now',
 ]);
 
-/** Until the mTLS issue wires trust anchors in, certificate methods are refused with a clear reason. */
-const NO_CERTIFICATE_SUPPORT: CertificateAuthenticator = {
-  async authenticate() {
-    throw new OAuthError('certificate_untrusted', 'no trust anchors are configured for mutual TLS');
-  },
-};
+const NO_PROXY = (): boolean => false;
+
+interface ResolvedMtls {
+  readonly verifier: CertificateVerifier | undefined;
+  readonly certificateSource: CertificateSourceConfig;
+  readonly endpointAliases: Readonly<Record<string, string>> | undefined;
+}
+
+function resolveMtls(value: unknown): ResolvedMtls {
+  if (value === undefined) return { verifier: undefined, certificateSource: { isTrustedProxy: NO_PROXY, proxySource: undefined }, endpointAliases: undefined };
+  if (!isPlainObject(value)) throw invalidOption('options.mtls', 'must be an object { trustAnchors?, trustedProxies?, proxyCertificateSource?, endpointAliases? }');
+  checkKnownKeys(value, new Set(['trustAnchors', 'trustedProxies', 'proxyCertificateSource', 'endpointAliases']), 'options.mtls');
+
+  let verifier: CertificateVerifier | undefined;
+  if (value.trustAnchors !== undefined) {
+    try {
+      verifier = createCertificateVerifier({ trustAnchors: value.trustAnchors as string | readonly (string | Uint8Array)[] });
+    } catch (error) {
+      if (error instanceof ConfigurationError) throw error;
+      throw invalidOption('options.mtls.trustAnchors', `must be PEM or DER CA certificates (${(error as Error).message})`);
+    }
+  }
+
+  const trustedProxies = value.trustedProxies ?? [];
+  const isTrustedProxy = createAddressMatcher(trustedProxies as readonly string[], 'options.mtls.trustedProxies');
+  let proxySource: ProxyCertificateSource | undefined;
+  if (value.proxyCertificateSource !== undefined) {
+    proxySource = validateProxySource(value.proxyCertificateSource, 'options.mtls.proxyCertificateSource');
+  }
+  if ((trustedProxies as readonly string[]).length > 0 && !proxySource) {
+    throw invalidOption('options.mtls.proxyCertificateSource', 'is required with trustedProxies: say how the proxy forwards the certificate, e.g. { format: "nginx" }');
+  }
+
+  let endpointAliases: Record<string, string> | undefined;
+  if (value.endpointAliases !== undefined) {
+    if (!isPlainObject(value.endpointAliases)) throw invalidOption('options.mtls.endpointAliases', 'must be an object of endpoint names to https URLs');
+    endpointAliases = {};
+    for (const [name, url] of Object.entries(value.endpointAliases)) {
+      if (typeof url !== 'string' || !/^https:\/\/[^#?]+$/.test(url)) {
+        throw invalidOption(`options.mtls.endpointAliases.${name}`, 'must be an https URL without query or fragment (RFC 8705 §5)');
+      }
+      endpointAliases[name] = url;
+    }
+  }
+  return {
+    verifier,
+    certificateSource: { isTrustedProxy: proxySource ? isTrustedProxy : NO_PROXY, proxySource },
+    endpointAliases: endpointAliases ? Object.freeze(endpointAliases) : undefined,
+  };
+}
 
 function integerOption(value: unknown, field: string, defaultValue: number, min: number, max: number, unit: string): number {
   if (value === undefined) return defaultValue;
@@ -183,11 +256,24 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
   else if (isClientRegistry(clients)) registry = clients;
   else throw invalidOption('options.clients', 'must be an array of client metadata or an object with findClient(clientId)');
 
-  const authMethods = options.authMethods ?? TOKEN_ENDPOINT_AUTH_METHODS.filter((method) => method !== 'none');
+  const mtls = resolveMtls(options.mtls);
+  // tls_client_auth needs trust anchors; without them it is neither accepted nor advertised.
+  const authMethods =
+    options.authMethods ??
+    TOKEN_ENDPOINT_AUTH_METHODS.filter((method) => method !== 'none' && (method !== 'tls_client_auth' || mtls.verifier !== undefined));
   if (!Array.isArray(authMethods) || authMethods.length === 0) throw invalidOption('options.authMethods', 'must be a non-empty array');
   for (const method of authMethods) {
     if (!TOKEN_ENDPOINT_AUTH_METHODS.includes(method) || method === 'none') {
       throw invalidOption('options.authMethods', `${JSON.stringify(method)} is not supported; use ${TOKEN_ENDPOINT_AUTH_METHODS.filter((m) => m !== 'none').join(', ')}`);
+    }
+  }
+  if (authMethods.includes('tls_client_auth') && !mtls.verifier) {
+    throw invalidOption('options.mtls.trustAnchors', 'is required for tls_client_auth: give the PEM of the CAs that issue client certificates');
+  }
+  if (Array.isArray(clients) && !mtls.verifier) {
+    const index = clients.findIndex((client) => client.token_endpoint_auth_method === 'tls_client_auth');
+    if (index >= 0) {
+      throw invalidOption('options.mtls.trustAnchors', `is required: options.clients[${index}] (client_id "${clients[index]?.client_id}") uses tls_client_auth; give the PEM of the CAs that issue client certificates`);
     }
   }
 
@@ -214,7 +300,8 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
   const defaultScope = options.defaultScope ?? 'registered';
   if (defaultScope !== 'registered' && defaultScope !== 'none') throw invalidOption('options.defaultScope', 'must be "registered" or "none"');
 
-  const replayStore = options.replayStore ?? createMemoryReplayStore();
+  // The default store must judge expiry on the endpoint's clock: expiresAt is computed from it.
+  const replayStore = options.replayStore ?? createMemoryReplayStore(options.now === undefined ? {} : { now: options.now });
   if (typeof replayStore?.consume !== 'function') throw invalidOption('options.replayStore', 'must implement consume(clientId, jti, expiresAt)');
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw invalidOption('options.onEvent', 'must be a function');
   if (options.now !== undefined && typeof options.now !== 'function') throw invalidOption('options.now', 'must be a function returning epoch milliseconds');
@@ -224,6 +311,7 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     paths: Object.freeze(paths),
     tokenEndpointUrl: issuerUrl.origin + paths.token,
     jwksUri: issuerUrl.origin + paths.jwks,
+    introspectionEndpointUrl: issuerUrl.origin + paths.introspection,
     accessTokenTtl,
     defaultAudience,
     defaultScope,
@@ -235,7 +323,9 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     maxAssertionLifetimeSeconds: integerOption(assertion.maxLifetime, 'options.clientAssertion.maxLifetime', 300, 1, 3600, 'seconds'),
     maxAssertionLength: integerOption(assertion.maxLength, 'options.clientAssertion.maxLength', 8192, 256, 65_536, 'characters'),
     keySource: inlineKeySource,
-    certificates: NO_CERTIFICATE_SUPPORT,
+    certificates: createMtlsAuthenticator({ verifier: mtls.verifier, keySource: inlineKeySource }),
+    certificateSource: mtls.certificateSource,
+    mtlsEndpointAliases: mtls.endpointAliases,
     replayStore,
     signingKeys: resolveSigningKeys(options.signingKeys, 'options.signingKeys'),
     maxBodyBytes: integerOption(options.maxBodyBytes, 'options.maxBodyBytes', 16_384, 1024, 1_048_576, 'bytes'),

@@ -1,20 +1,14 @@
-import { type AuthAttempt, type ClientAuthConfig, authenticateClient } from '../client-auth/authenticate.js';
+import type { ClientAuthConfig } from '../client-auth/authenticate.js';
 import { OAuthError } from '../errors/errors.js';
-import { errorToResponse } from '../errors/to-response.js';
 import { buildMetadataDocument } from '../metadata/document.js';
 import { publicJwks } from '../tokens/jwks.js';
-import { issueAccessToken } from '../tokens/access-token.js';
-import { type EndpointResponse, jsonResponse, publicJsonResponse } from '../util/http.js';
-import { presentedCertificate } from './client-certificate.js';
-import { type EndpointName, type EventListener, deniedEventType, emit } from './events.js';
-import { parseFormBody } from './form.js';
+import { type EndpointResponse, publicJsonResponse } from '../util/http.js';
+import type { EndpointName } from './events.js';
+import { createHandlerContext, newAttempt } from './handler-context.js';
+import { createIntrospectionHandler } from './introspection.js';
 import { type EndpointPaths, type TokenEndpointOptions, resolveOptions } from './options.js';
-import { type EndpointRequest, singleHeader } from './request.js';
-import { grantScope, selectAudience, validateResourceSyntax, validateScopeSyntax } from './grant-policy.js';
-
-function newAttempt(): AuthAttempt {
-  return { clientId: undefined, method: undefined, credentialId: undefined, usedAuthorizationHeader: false };
-}
+import type { EndpointRequest } from './request.js';
+import { createTokenHandler } from './token-grant.js';
 
 /** A mounted token endpoint: plain request in, plain response out. */
 export interface TokenEndpoint {
@@ -25,6 +19,8 @@ export interface TokenEndpoint {
   readonly maxBodyBytes: number;
   /** RFC 6749 §4.4 token endpoint (client_credentials). */
   token(request: EndpointRequest): Promise<EndpointResponse>;
+  /** RFC 7662 token introspection (client-authenticated). */
+  introspection(request: EndpointRequest): Promise<EndpointResponse>;
   /** RFC 8414 authorization server metadata. */
   metadata(): EndpointResponse;
   /** The public JWK Set of the token-signing keys. */
@@ -35,7 +31,7 @@ export interface TokenEndpoint {
    * Answers a token request whose body the host could not read (too large, aborted), with the
    * same error format and operator event as any other refusal.
    */
-  refuse(request: EndpointRequest, reason: 'body_too_large' | 'body_malformed'): EndpointResponse;
+  refuse(request: EndpointRequest, reason: 'body_too_large' | 'body_malformed', endpoint?: EndpointName): EndpointResponse;
 }
 
 /**
@@ -65,7 +61,8 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     enabledMethods: config.enabledMethods,
     assertions: {
       issuer: config.issuer,
-      tokenEndpointUrls: [config.tokenEndpointUrl],
+      // RFC 8705 §5: the mTLS alias of the token endpoint is the token endpoint too.
+      tokenEndpointUrls: [config.tokenEndpointUrl, ...(config.mtlsEndpointAliases?.token_endpoint ? [config.mtlsEndpointAliases.token_endpoint] : [])],
       algorithms: config.assertionAlgorithms,
       audiencePolicy: config.audiencePolicy,
       clockToleranceSeconds: config.clockToleranceSeconds,
@@ -80,124 +77,25 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       issuer: config.issuer,
       tokenEndpoint: config.tokenEndpointUrl,
       jwksUri: config.jwksUri,
-      introspectionEndpoint: undefined,
+      introspectionEndpoint: config.introspectionEndpointUrl,
       authMethods: config.enabledMethods,
       assertionAlgorithms: config.assertionAlgorithms,
       scopesSupported: undefined,
       certificateBoundAccessTokens: true,
-      mtlsEndpointAliases: undefined,
+      mtlsEndpointAliases: config.mtlsEndpointAliases,
     }),
     3600,
   );
   // Short max-age so verifiers pick up a rotation's "next" key well before it signs.
   const jwksResponse = publicJsonResponse(publicJwks(config.signingKeys), 300);
 
-  const denied = (
-    endpoint: EndpointName,
-    request: EndpointRequest,
-    attempt: AuthAttempt,
-    error: unknown,
-    requestedScope: string | undefined,
-    listener: EventListener | undefined,
-  ): EndpointResponse => {
-    const outcome = errorToResponse(error, attempt.usedAuthorizationHeader);
-    emit(listener, {
-      type: deniedEventType(outcome.reason, outcome.error),
-      decision: 'deny',
-      reason: outcome.reason,
-      error: outcome.error,
-      detail: outcome.detail,
-      time: new Date(config.now()).toISOString(),
-      issuer: config.issuer,
-      endpoint,
-      peerAddress: request.peerAddress,
-      clientId: attempt.clientId,
-      authMethod: attempt.method,
-      credentialId: attempt.credentialId,
-      requestedScope,
-    });
-    return outcome.response;
-  };
-
-  const token = async (request: EndpointRequest): Promise<EndpointResponse> => {
-    const attempt = newAttempt();
-    let requestedScope: string | undefined;
-    try {
-      // RFC 6749 §3.2: POST only.
-      if (request.method.toUpperCase() !== 'POST') throw new OAuthError('method_not_allowed', `method ${request.method.slice(0, 10)}`);
-      const parameters = parseFormBody(request, config.maxBodyBytes);
-      requestedScope = parameters.get('scope');
-
-      // §4.4.2 — checked before authentication: cheap, and a malformed request must not spend an assertion.
-      const grantType = parameters.get('grant_type');
-      if (grantType === undefined) throw new OAuthError('grant_type_missing');
-      if (grantType !== 'client_credentials') throw new OAuthError('grant_type_unsupported', `grant_type ${grantType.slice(0, 60)}`);
-      const scopeTokens = validateScopeSyntax(requestedScope);
-      const resource = parameters.get('resource');
-      validateResourceSyntax(resource);
-
-      const nowMs = config.now();
-      const certificate = presentedCertificate(request);
-      const authenticated = await authenticateClient(
-        { parameters, authorization: singleHeader(request.headers, 'authorization'), certificate, nowSeconds: nowMs / 1000 },
-        clientAuth,
-        attempt,
-      );
-      const { client } = authenticated;
-
-      if (!client.grantTypes.has('client_credentials')) throw new OAuthError('grant_type_not_allowed');
-      const grantedScope = grantScope(scopeTokens, client, config.defaultScope);
-      const audience = selectAudience(resource, client, config.defaultAudience);
-      // RFC 8705 §3: bind to the certificate presented on this request, whatever the auth method.
-      if (client.certificateBoundTokens && !certificate) throw new OAuthError('certificate_binding_required');
-
-      await authenticated.commit();
-
-      const issued = issueAccessToken(
-        {
-          issuer: config.issuer,
-          clientId: client.clientId,
-          audience,
-          scope: grantedScope,
-          lifetimeSeconds: config.accessTokenTtl,
-          nowSeconds: nowMs / 1000,
-          certificateThumbprint: client.certificateBoundTokens ? certificate?.thumbprintS256 : undefined,
-        },
-        config.signingKeys.current,
-      );
-      emit(config.onEvent, {
-        type: 'token_issued',
-        decision: 'allow',
-        reason: 'ok',
-        time: new Date(nowMs).toISOString(),
-        issuer: config.issuer,
-        endpoint: 'token',
-        peerAddress: request.peerAddress,
-        clientId: client.clientId,
-        authMethod: authenticated.method,
-        credentialId: authenticated.credentialId,
-        requestedScope,
-        grantedScope,
-        audience,
-        tokenJti: issued.claims.jti,
-        tokenLifetime: config.accessTokenTtl,
-        certificateBound: issued.claims.cnf !== undefined,
-        assertionAudienceShape: authenticated.assertionAudienceShape,
-      });
-      // RFC 6749 §5.1; no refresh token for client_credentials (§4.4.3).
-      return jsonResponse(200, {
-        access_token: issued.token,
-        token_type: 'Bearer',
-        expires_in: config.accessTokenTtl,
-        scope: grantedScope,
-      });
-    } catch (error) {
-      return denied('token', request, attempt, error, requestedScope, config.onEvent);
-    }
-  };
+  const context = createHandlerContext(config, clientAuth);
+  const token = createTokenHandler(context);
+  const introspection = createIntrospectionHandler(context);
 
   const routes = new Map<string, (request: EndpointRequest) => Promise<EndpointResponse>>([
     [config.paths.token, token],
+    [config.paths.introspection, introspection],
     [config.paths.metadata, async () => metadataResponse],
     [config.paths.jwks, async () => jwksResponse],
   ]);
@@ -207,10 +105,11 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     paths: config.paths,
     maxBodyBytes: config.maxBodyBytes,
     token,
+    introspection,
     metadata: () => metadataResponse,
     jwks: () => jwksResponse,
     handlerFor: (path: string) => routes.get(path),
-    refuse: (request: EndpointRequest, reason: 'body_too_large' | 'body_malformed') =>
-      denied('token', request, newAttempt(), new OAuthError(reason), undefined, config.onEvent),
+    refuse: (request: EndpointRequest, reason: 'body_too_large' | 'body_malformed', endpoint: EndpointName = 'token') =>
+      context.refuse(endpoint, request, newAttempt(), new OAuthError(reason)),
   });
 }

@@ -85,6 +85,7 @@ export const REASONS = {
     status: 400,
     description: 'a resource parameter is required: no default audience is configured',
   },
+  token_missing: badRequest('the token parameter is required'),
   certificate_binding_required: badRequest(
     'the client requires certificate-bound access tokens but presented no client certificate',
   ),

@@ -14,7 +14,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   util: [],
   errors: ['util'],
   certificates: ['errors', 'util'],
-  clients: ['errors', 'util'],
+  clients: ['certificates', 'errors', 'util'],
   replay: ['errors', 'util'],
   tokens: ['errors', 'util'],
   assertions: ['clients', 'errors', 'util'],

@@ -1,0 +1,88 @@
+import { authenticateClient } from '../client-auth/authenticate.js';
+import { OAuthError } from '../errors/errors.js';
+import type { AccessTokenClaims } from '../tokens/access-token.js';
+import { createOwnTokenVerifier } from '../tokens/verify-own-token.js';
+import { type EndpointResponse, jsonResponse } from '../util/http.js';
+import { emit } from './events.js';
+import { parseFormBody } from './form.js';
+import { type HandlerContext, newAttempt } from './handler-context.js';
+import { type EndpointRequest, singleHeader } from './request.js';
+
+const INACTIVE = { active: false } as const;
+
+/** RFC 7662 §2.2: the members of an active token's answer. */
+function activeResponse(claims: AccessTokenClaims): Record<string, unknown> {
+  return {
+    active: true,
+    client_id: claims.client_id,
+    scope: claims.scope,
+    exp: claims.exp,
+    iat: claims.iat,
+    iss: claims.iss,
+    aud: claims.aud,
+    sub: claims.sub,
+    jti: claims.jti,
+    token_type: 'Bearer',
+    ...(claims.cnf ? { cnf: claims.cnf } : {}),
+  };
+}
+
+/**
+ * RFC 7662 token introspection. The caller authenticates like at the token endpoint (§2.1);
+ * any token that is not ours, not valid, expired, or whose client is gone or disabled is
+ * `{"active": false}` (§2.2) — the answer never says which.
+ */
+export function createIntrospectionHandler(context: HandlerContext): (request: EndpointRequest) => Promise<EndpointResponse> {
+  const { config, clientAuth } = context;
+  const verifyOwnToken = createOwnTokenVerifier(config.signingKeys, config.issuer);
+
+  const isStillActive = async (claims: AccessTokenClaims): Promise<boolean> => {
+    const owner = await config.registry.findClient(claims.client_id);
+    return owner !== undefined && owner !== null && owner.disabled !== true;
+  };
+
+  return async (request) => {
+    const attempt = newAttempt();
+    try {
+      if (request.method.toUpperCase() !== 'POST') throw new OAuthError('method_not_allowed', `method ${request.method.slice(0, 10)}`);
+      const parameters = parseFormBody(request, config.maxBodyBytes);
+      // §2.1: `token` is required; checked before authentication so a bad request spends nothing.
+      const token = parameters.get('token');
+      if (token === undefined) throw new OAuthError('token_missing');
+
+      const nowMs = config.now();
+      const authenticated = await authenticateClient(
+        {
+          parameters,
+          authorization: singleHeader(request.headers, 'authorization'),
+          certificate: context.certificateOf(request, attempt),
+          nowSeconds: nowMs / 1000,
+        },
+        clientAuth,
+        attempt,
+      );
+      await authenticated.commit();
+
+      const claims = verifyOwnToken(token, nowMs / 1000);
+      const active = claims !== undefined && (await isStillActive(claims));
+      emit(config.onEvent, {
+        type: 'token_introspected',
+        decision: 'allow',
+        reason: 'ok',
+        time: new Date(nowMs).toISOString(),
+        issuer: config.issuer,
+        endpoint: 'introspection',
+        peerAddress: request.peerAddress,
+        clientId: authenticated.client.clientId,
+        authMethod: authenticated.method,
+        credentialId: authenticated.credentialId,
+        active,
+        tokenJti: active ? claims?.jti : undefined,
+        tokenClientId: active ? claims?.client_id : undefined,
+      });
+      return jsonResponse(200, active && claims ? activeResponse(claims) : INACTIVE);
+    } catch (error) {
+      return context.refuse('introspection', request, attempt, error);
+    }
+  };
+}

@@ -1,0 +1,92 @@
+import { authenticateClient } from '../client-auth/authenticate.js';
+import { OAuthError } from '../errors/errors.js';
+import { issueAccessToken } from '../tokens/access-token.js';
+import { type EndpointResponse, jsonResponse } from '../util/http.js';
+import { emit } from './events.js';
+import { parseFormBody } from './form.js';
+import { grantScope, selectAudience, validateResourceSyntax, validateScopeSyntax } from './grant-policy.js';
+import { type HandlerContext, newAttempt } from './handler-context.js';
+import { type EndpointRequest, singleHeader } from './request.js';
+
+/** RFC 6749 §4.4: the client_credentials grant at the token endpoint. */
+export function createTokenHandler(context: HandlerContext): (request: EndpointRequest) => Promise<EndpointResponse> {
+  const { config, clientAuth } = context;
+  return async (request) => {
+    const attempt = newAttempt();
+    let requestedScope: string | undefined;
+    try {
+      // RFC 6749 §3.2: POST only.
+      if (request.method.toUpperCase() !== 'POST') throw new OAuthError('method_not_allowed', `method ${request.method.slice(0, 10)}`);
+      const parameters = parseFormBody(request, config.maxBodyBytes);
+      requestedScope = parameters.get('scope');
+
+      // §4.4.2 — checked before authentication: cheap, and a malformed request must not spend an assertion.
+      const grantType = parameters.get('grant_type');
+      if (grantType === undefined) throw new OAuthError('grant_type_missing');
+      if (grantType !== 'client_credentials') throw new OAuthError('grant_type_unsupported', `grant_type ${grantType.slice(0, 60)}`);
+      const scopeTokens = validateScopeSyntax(requestedScope);
+      const resource = parameters.get('resource');
+      validateResourceSyntax(resource);
+
+      const nowMs = config.now();
+      const certificate = context.certificateOf(request, attempt);
+      const authenticated = await authenticateClient(
+        { parameters, authorization: singleHeader(request.headers, 'authorization'), certificate, nowSeconds: nowMs / 1000 },
+        clientAuth,
+        attempt,
+      );
+      const { client } = authenticated;
+
+      if (!client.grantTypes.has('client_credentials')) throw new OAuthError('grant_type_not_allowed');
+      const grantedScope = grantScope(scopeTokens, client, config.defaultScope);
+      const audience = selectAudience(resource, client, config.defaultAudience);
+      // RFC 8705 §3: bind to the certificate presented on this request, whatever the auth method.
+      if (client.certificateBoundTokens && !certificate) throw new OAuthError('certificate_binding_required');
+
+      await authenticated.commit();
+
+      const issued = issueAccessToken(
+        {
+          issuer: config.issuer,
+          clientId: client.clientId,
+          audience,
+          scope: grantedScope,
+          lifetimeSeconds: config.accessTokenTtl,
+          nowSeconds: nowMs / 1000,
+          certificateThumbprint: client.certificateBoundTokens ? certificate?.thumbprintS256 : undefined,
+        },
+        config.signingKeys.current,
+      );
+      emit(config.onEvent, {
+        type: 'token_issued',
+        decision: 'allow',
+        reason: 'ok',
+        time: new Date(nowMs).toISOString(),
+        issuer: config.issuer,
+        endpoint: 'token',
+        peerAddress: request.peerAddress,
+        clientId: client.clientId,
+        authMethod: authenticated.method,
+        credentialId: authenticated.credentialId,
+        certificateSource: attempt.certificateSource,
+        untrustedProxyHeader: attempt.untrustedProxyHeader,
+        requestedScope,
+        grantedScope,
+        audience,
+        tokenJti: issued.claims.jti,
+        tokenLifetime: config.accessTokenTtl,
+        certificateBound: issued.claims.cnf !== undefined,
+        assertionAudienceShape: authenticated.assertionAudienceShape,
+      });
+      // RFC 6749 §5.1; no refresh token for client_credentials (§4.4.3).
+      return jsonResponse(200, {
+        access_token: issued.token,
+        token_type: 'Bearer',
+        expires_in: config.accessTokenTtl,
+        scope: grantedScope,
+      });
+    } catch (error) {
+      return context.refuse('token', request, attempt, error, requestedScope);
+    }
+  };
+}
