@@ -70,3 +70,6 @@ async function tokenEndpointPlugin(fastify: FastifyInstance, options: FastifyTok
  */
 export const tokenEndpoint = fastifyPlugin(tokenEndpointPlugin, { name: 'm2m-token-endpoint', fastify: '5.x' });
 export default tokenEndpoint;
+
+export { accessTokenGuard, accessTokenOf } from './fastify-resource-server.js';
+export type { AccessTokenGuardOptions } from './fastify-resource-server.js';

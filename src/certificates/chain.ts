@@ -70,6 +70,11 @@ const MAX_INTERMEDIATES = 8;
 const MAX_PATH_LENGTH = MAX_INTERMEDIATES + 2;
 /** Signature checks allowed while building paths for one (uncached) chain. */
 const MAX_SIGNATURE_CHECKS = 64;
+/**
+ * Search steps allowed for one chain. Signature results are memoised, so certificates that all
+ * sign one another could otherwise make the search walk every ordering of them (8! paths).
+ */
+const MAX_SEARCH_STEPS = 1_000;
 /** Valid paths remembered per chain, so a renewed or cross-signed CA can take over when one expires. */
 const MAX_PATHS = 4;
 const DEFAULT_CACHE_SIZE = 10_000;
@@ -240,8 +245,8 @@ function resolveTrustAnchors(input: CertificateVerifierOptions['trustAnchors']):
 /**
  * Depth-first search for paths leaf → anchor, anchors tried before intermediates at each step.
  * Links are tried on name first (cheap), then signature; signature results are memoised per
- * pair and their number is capped, so crafted certificates that all share one name cannot make
- * the search explode.
+ * pair, and both signature checks and search steps are capped, so crafted certificates that all
+ * share one name cannot make the search explode.
  */
 function buildPaths(
   leaf: ParsedCertificate,
@@ -276,7 +281,9 @@ function buildPaths(
   const found: ParsedCertificate[][] = [];
   const path: ParsedCertificate[] = [leaf];
   const onPath = new Set<string>([leaf.thumbprintS256]);
+  let steps = 0;
   const extend = (certificate: ParsedCertificate): void => {
+    if (++steps > MAX_SEARCH_STEPS) throw new BudgetExceeded();
     const issuerKey = distinguishedNameMatchKey(certificate.issuer);
     if (issuerKey === undefined) return;
     for (const anchor of anchorsBySubject.get(issuerKey) ?? []) {
@@ -300,7 +307,7 @@ function buildPaths(
   } catch (cause) {
     if (!(cause instanceof BudgetExceeded)) throw cause;
     if (found.length === 0) {
-      return { reason: 'certificate_chain_invalid', detail: `path building gave up after ${MAX_SIGNATURE_CHECKS} signature checks` };
+      return { reason: 'certificate_chain_invalid', detail: 'path building gave up: too many candidate issuers' };
     }
   }
   if (found.length === 0 && badSignature !== undefined) return { reason: 'certificate_chain_invalid', detail: badSignature };

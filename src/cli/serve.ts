@@ -159,6 +159,7 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
   const tlsCert = await readFile(args.tlsCert ?? (fixtures as FixtureSet).files.serverCertificate, 'utf8');
   const tlsKey = await readFile(args.tlsKey ?? (fixtures as FixtureSet).files.serverKey, 'utf8');
   const clients = args.clients ? await readClients(args.clients) : (fixtures as FixtureSet).clients.map((client) => client.metadata);
+  const trustAnchors = await readFile(args.clientCa ?? (fixtures as FixtureSet).files.caCertificate, 'utf8');
 
   const endpoint = createTokenEndpoint({
     issuer,
@@ -166,6 +167,7 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
     signingKeys: [{ privateKey: generateSigningKey('ES256') }],
     accessTokenTtl: args.tokenTtl,
     defaultAudience: args.audience,
+    mtls: { trustAnchors },
     onEvent: (event) => process.stdout.write(`${JSON.stringify({ event })}\n`),
   });
 

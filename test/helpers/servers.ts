@@ -22,11 +22,11 @@ export function serverTlsOptions(pki: TestPki): https.ServerOptions {
   return { key: pki.server.privateKeyPem, cert: pki.server.chainPem, requestCert: true, rejectUnauthorized: false };
 }
 
-async function listen(server: https.Server): Promise<RunningServer> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+async function listen(server: https.Server, port: number): Promise<RunningServer> {
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
   return {
-    origin: `https://127.0.0.1:${port}`,
+    origin: `https://127.0.0.1:${address.port}`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
@@ -36,15 +36,15 @@ async function listen(server: https.Server): Promise<RunningServer> {
 }
 
 /** Mounts `endpoint` with the named adapter in a real HTTPS server on a free loopback port. */
-export async function startServer(adapter: AdapterName, endpoint: TokenEndpoint, pki: TestPki): Promise<RunningServer> {
+export async function startServer(adapter: AdapterName, endpoint: TokenEndpoint, pki: TestPki, port = 0): Promise<RunningServer> {
   if (adapter === 'fastify') {
     const app = Fastify({ https: serverTlsOptions(pki) });
     // A host that already parses forms must not break the endpoint (STYLE.md item 11).
     await app.register(import('@fastify/formbody'));
     await app.register(tokenEndpoint, { endpoint });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as AddressInfo;
-    return { origin: `https://127.0.0.1:${port}`, close: () => app.close() };
+    await app.listen({ port, host: '127.0.0.1' });
+    const address = app.server.address() as AddressInfo;
+    return { origin: `https://127.0.0.1:${address.port}`, close: () => app.close() };
   }
   if (adapter === 'express') {
     const app = express();
@@ -52,7 +52,7 @@ export async function startServer(adapter: AdapterName, endpoint: TokenEndpoint,
     // body itself (exact size cap, strict UTF-8). A pre-parsed req.body is covered separately.
     app.use(createNodeHandler(endpoint));
     app.use(express.urlencoded({ extended: false }));
-    return listen(https.createServer(serverTlsOptions(pki), app));
+    return listen(https.createServer(serverTlsOptions(pki), app), port);
   }
-  return listen(https.createServer(serverTlsOptions(pki), createNodeHandler(endpoint)));
+  return listen(https.createServer(serverTlsOptions(pki), createNodeHandler(endpoint)), port);
 }

@@ -90,19 +90,21 @@ describe('endpoint.token() robustness against hostile plain requests (in process
 
   it('survives huge headers', async () => {
     const huge = 'A'.repeat(1_000_000);
-    const cases: Record<string, string>[] = [
+    const refused: Record<string, string>[] = [
       { 'content-type': huge },
-      { 'content-type': `${FORM}${'; charset=utf-8'.repeat(50_000)}` },
+      { 'content-type': `${FORM}; charset=${huge}` },
       { 'content-type': FORM, authorization: `Basic ${huge}` },
       { 'content-type': FORM, authorization: `Basic ${Buffer.from(`secret-basic:${'x'.repeat(100_000)}`).toString('base64')}` },
       { 'content-type': FORM, authorization: `${huge} ${huge}` },
       { 'content-type': FORM, authorization: ' '.repeat(100_000) },
-      Object.fromEntries(Array.from({ length: 10_000 }, (_, index) => [`x-header-${index}`, huge.slice(0, 100)])),
     ];
-    for (const headers of cases) {
-      const response = await answer(post(secretPostBody(), headers));
-      expect(response.status).not.toBe(200);
-    }
+    for (const headers of refused) expect((await answer(post(secretPostBody(), headers))).status).not.toBe(200);
+    // Harmless bulk is not a reason to refuse: 10,000 unrelated headers, a content type with 50,000 parameters.
+    const harmless: Record<string, string>[] = [
+      { 'content-type': FORM, ...Object.fromEntries(Array.from({ length: 10_000 }, (_, index) => [`x-header-${index}`, huge.slice(0, 100)])) },
+      { 'content-type': `${FORM}${'; charset=utf-8'.repeat(50_000)}` },
+    ];
+    for (const headers of harmless) expect((await answer(post(secretPostBody(), headers))).status).toBe(200);
   });
 
   it('survives header arrays and empty header values', async () => {

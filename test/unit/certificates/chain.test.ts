@@ -208,6 +208,27 @@ describe('RFC 8705 §2.1 / RFC 5280 §6.1 createCertificateVerifier', () => {
       expect(critical.detail).toMatch(/unsupported critical extension 1\.3\.6\.1\.4\.1\.99999\.7/);
     });
 
+    it('certificate_chain_invalid: path building gives up on certificates that all sign one another', () => {
+      // Eight CA certificates with one name and one key: each verifies every other one, so a
+      // naive search would walk all 8! orderings looking for an anchor that is not there.
+      const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const loop = name([['2.5.4.3', utf8('Loop CA')]]);
+      const cas = Array.from({ length: 8 }, (_, serial) =>
+        buildCertificate({ subject: loop, issuer: loop, publicKey: keys.publicKey, signingKey: keys.privateKey, serial: serial + 1, extensions: [basicConstraints(true), keyUsage(true)] }),
+      );
+      const leaf = buildCertificate({
+        subject: name([['2.5.4.3', utf8('svc-loop')]]),
+        issuer: loop,
+        publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey,
+        signingKey: keys.privateKey,
+        extensions: [basicConstraints(false), keyUsage(false)],
+      });
+      const started = performance.now();
+      const result = refusal(() => verifyLeaf(leaf, cas));
+      expect(result).toMatchObject({ reason: 'certificate_chain_invalid', detail: expect.stringMatching(/gave up/) as unknown as string });
+      expect(performance.now() - started).toBeLessThan(2_000);
+    });
+
     it('certificate_chain_invalid: more than 8 intermediates', async () => {
       const leaf = await pki.issueClientCertificate({ subject: 'CN=svc-many' });
       expect(refusal(() => verifyLeaf(leaf, Array.from({ length: 9 }, () => intermediate))).reason).toBe('certificate_chain_invalid');
