@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { tokenEndpoint } from '../adapters/fastify.js';
+import type { ProxyCertificateSource } from '../certificates/proxy-headers.js';
 import type { ClientMetadata } from '../clients/metadata.js';
 import { createTokenEndpoint } from '../core/token-endpoint.js';
 import { invalidOption } from '../errors/errors.js';
@@ -26,7 +27,10 @@ authentication method into a new directory, and prints curl commands that get a 
   --clients FILE       JSON array of client metadata, RFC 7591/8705 names (default: demo clients)
   --token-ttl SECONDS  access-token lifetime (default 300)
   --audience URI       aud of tokens requested without a resource (default https://resource.localhost)
-  --fixtures-dir DIR   where generated fixtures go (default: a new directory under the OS temp dir)`;
+  --fixtures-dir DIR   where generated fixtures go (default: a new directory under the OS temp dir)
+  --trusted-proxy CIDR peer allowed to forward the client certificate in a header (repeatable; default none)
+  --proxy-format F     how trusted proxies forward it: nginx, envoy, rfc9440, aws-alb (default nginx)
+  --mtls-alias URL     advertise this token endpoint URL in mtls_endpoint_aliases (RFC 8705 §5)`;
 
 interface ServeArguments {
   readonly port: number;
@@ -39,6 +43,9 @@ interface ServeArguments {
   readonly tokenTtl: number;
   readonly audience: string;
   readonly fixturesDir: string | undefined;
+  readonly trustedProxies: readonly string[];
+  readonly proxyFormat: string;
+  readonly mtlsAlias: string | undefined;
 }
 
 function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
@@ -55,6 +62,9 @@ function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
       'token-ttl': { type: 'string', default: '300' },
       audience: { type: 'string', default: 'https://resource.localhost' },
       'fixtures-dir': { type: 'string' },
+      'trusted-proxy': { type: 'string', multiple: true, default: [] },
+      'proxy-format': { type: 'string', default: 'nginx' },
+      'mtls-alias': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -78,6 +88,9 @@ function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
     tokenTtl,
     audience: values.audience,
     fixturesDir: values['fixtures-dir'],
+    trustedProxies: values['trusted-proxy'],
+    proxyFormat: values['proxy-format'],
+    mtlsAlias: values['mtls-alias'],
   };
 }
 
@@ -167,7 +180,13 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
     signingKeys: [{ privateKey: generateSigningKey('ES256') }],
     accessTokenTtl: args.tokenTtl,
     defaultAudience: args.audience,
-    mtls: { trustAnchors },
+    mtls: {
+      trustAnchors,
+      ...(args.trustedProxies.length > 0
+        ? { trustedProxies: args.trustedProxies, proxyCertificateSource: { format: args.proxyFormat } as ProxyCertificateSource }
+        : {}),
+      ...(args.mtlsAlias ? { endpointAliases: { token_endpoint: args.mtlsAlias } } : {}),
+    },
     onEvent: (event) => process.stdout.write(`${JSON.stringify({ event })}\n`),
   });
 

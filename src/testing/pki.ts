@@ -358,13 +358,15 @@ async function issueIdentity(options: IssueCertificateOptions, defaults: PkiDefa
     throw invalidOption('notAfter', 'must not be before notBefore');
   }
 
-  const subject = new x509.Name(toX509NameJson(parseDistinguishedName(options.subject)));
+  const subjectRdns = parseDistinguishedName(options.subject);
+  const subject = new x509.Name(toX509NameJson(subjectRdns));
   const keys = await generateKeyPair(keyType, { rsaBits: options.rsaBits });
   const subjectSpki = keys.publicKey.export({ type: 'spki', format: 'der' });
 
-  const selfSigned = options.issuer === undefined || options.issuer === 'self';
-  const signer = selfSigned ? { privateKey: keys.privateKey, keyType } : signerOf(options.issuer);
-  const issuerCertificate = options.issuer === undefined || options.issuer === 'self' ? undefined : new x509.X509Certificate(options.issuer.der);
+  // `undefined` means self-signed: the factory in createTestPki always fills in its issuing CA.
+  const issuer = options.issuer === 'self' ? undefined : options.issuer;
+  const signer = issuer === undefined ? { privateKey: keys.privateKey, keyType } : signerOf(issuer);
+  const issuerCertificate = issuer === undefined ? undefined : new x509.X509Certificate(issuer.der);
 
   const subjectKeyIdentifier = await x509.SubjectKeyIdentifierExtension.create(subjectSpki);
   const extensions: X509.Extension[] = [];
@@ -383,8 +385,7 @@ async function issueIdentity(options: IssueCertificateOptions, defaults: PkiDefa
   const generalNames = toGeneralNames(options.san);
   if (generalNames.length > 0) {
     // RFC 5280 §4.2.1.6: with an empty subject the identity lives in the SAN, which is then critical.
-    const subjectIsEmpty = options.subject.trim() === '';
-    extensions.push(new x509.SubjectAlternativeNameExtension(generalNames, subjectIsEmpty));
+    extensions.push(new x509.SubjectAlternativeNameExtension(generalNames, subjectRdns.length === 0));
   }
   extensions.push(subjectKeyIdentifier);
   // The authority key identifier lets OpenSSL pick the right issuer when several share a name.
@@ -418,10 +419,7 @@ async function issueIdentity(options: IssueCertificateOptions, defaults: PkiDefa
   });
 
   const der = Buffer.from(generated.rawData);
-  const issuerChainPem =
-    options.issuer === undefined || options.issuer === 'self' || isSelfSigned(options.issuer.certificate)
-      ? ''
-      : options.issuer.chainPem;
+  const issuerChainPem = issuer === undefined || isSelfSigned(issuer.certificate) ? '' : issuer.chainPem;
   return buildIdentity(der, keys, keyType, issuerChainPem);
 }
 

@@ -24,7 +24,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   core: ['client-auth', 'tokens', 'metadata', 'clients', 'replay', 'assertions', 'certificates', 'errors', 'util'],
   adapters: ['core', 'resource-server', 'errors', 'util'],
   testing: ['clients', 'tokens', 'certificates', 'errors', 'util'],
-  cli: ['adapters', 'core', 'testing', 'clients', 'tokens', 'replay', 'errors', 'util'],
+  cli: ['adapters', 'core', 'testing', 'clients', 'certificates', 'tokens', 'replay', 'errors', 'util'],
   '.': ['core', 'clients', 'replay', 'tokens', 'assertions', 'errors', 'util', 'certificates', 'resource-server'],
 };
 
