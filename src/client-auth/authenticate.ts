@@ -155,7 +155,8 @@ export async function authenticateClient(
           const detail = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${typeof error}`;
           throw new StoreUnavailableError('replay_store_unavailable', `replay store failed: ${detail}`.slice(0, 300), { cause: error });
         }
-        if (!firstUse) throw new OAuthError('jti_replayed', 'this assertion jti was already used');
+        // Only an explicit `true` means first use: anything else a store returns fails closed.
+        if (firstUse !== true) throw new OAuthError('jti_replayed', 'this assertion jti was already used');
       },
     };
   }

@@ -54,7 +54,8 @@ export function createHandlerContext(config: ResolvedOptions, clientAuth: Client
         time: new Date(config.now()).toISOString(),
         issuer: config.issuer,
         endpoint,
-        peerAddress: request.peerAddress,
+        // `request?.`: an untyped caller may pass anything; the answer is still a clean refusal.
+        peerAddress: request?.peerAddress,
         clientId: attempt.clientId,
         authMethod: attempt.method,
         credentialId: attempt.credentialId,

@@ -6,7 +6,7 @@ import { type EndpointResponse, jsonResponse } from '../util/http.js';
 import { emit } from './events.js';
 import { parseFormBody } from './form.js';
 import { type HandlerContext, newAttempt } from './handler-context.js';
-import { type EndpointRequest, singleHeader } from './request.js';
+import { type EndpointRequest, requirePost, singleHeader } from './request.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -44,7 +44,7 @@ export function createIntrospectionHandler(context: HandlerContext): (request: E
   return async (request) => {
     const attempt = newAttempt();
     try {
-      if (request.method.toUpperCase() !== 'POST') throw new OAuthError('method_not_allowed', `method ${request.method.slice(0, 10)}`);
+      requirePost(request);
       const parameters = parseFormBody(request, config.maxBodyBytes);
       // §2.1: `token` is required; checked before authentication so a bad request spends nothing.
       const token = parameters.get('token');

@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { OAuthError } from '../errors/errors.js';
 
 /** Header values as Node gives them: lower-case names; repeated headers as arrays. */
 export type RequestHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -27,6 +28,11 @@ export interface EndpointRequest {
   readonly tlsClientCertificate?: TlsClientCertificate | undefined;
   /** The TCP peer address (for trusted-proxy decisions and events). */
   readonly peerAddress?: string | undefined;
+}
+
+/** RFC 6749 §3.2 / RFC 7662 §2.1: POST only. HTTP methods are case-sensitive (RFC 9110 §9.1). */
+export function requirePost(request: EndpointRequest): void {
+  if (request.method !== 'POST') throw new OAuthError('method_not_allowed', `method ${String(request.method).slice(0, 10)}`);
 }
 
 export function singleHeader(headers: RequestHeaders, name: string): string | undefined {

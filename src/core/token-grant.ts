@@ -6,7 +6,7 @@ import { emit } from './events.js';
 import { parseFormBody } from './form.js';
 import { grantScope, selectAudience, validateResourceSyntax, validateScopeSyntax } from './grant-policy.js';
 import { type HandlerContext, newAttempt } from './handler-context.js';
-import { type EndpointRequest, singleHeader } from './request.js';
+import { type EndpointRequest, requirePost, singleHeader } from './request.js';
 
 /** RFC 6749 §4.4: the client_credentials grant at the token endpoint. */
 export function createTokenHandler(context: HandlerContext): (request: EndpointRequest) => Promise<EndpointResponse> {
@@ -16,7 +16,7 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
     let requestedScope: string | undefined;
     try {
       // RFC 6749 §3.2: POST only.
-      if (request.method.toUpperCase() !== 'POST') throw new OAuthError('method_not_allowed', `method ${request.method.slice(0, 10)}`);
+      requirePost(request);
       const parameters = parseFormBody(request, config.maxBodyBytes);
       requestedScope = parameters.get('scope');
 

@@ -164,11 +164,19 @@ describe('endpoint.token() robustness against hostile plain requests (in process
     for (const request of cases) expect((await answer(request)).status).not.toBe(200);
   });
 
-  it('survives odd methods; only POST (case-insensitively here) reaches the grant', async () => {
-    for (const method of ['GET', 'DELETE', 'OPTIONS', '', 'POST ', 'P\u0000ST', 'PÖST', 'x'.repeat(100_000)]) {
+  it('survives odd methods; only POST, case-sensitively (RFC 9110 §9.1), reaches the grant', async () => {
+    for (const method of ['GET', 'DELETE', 'OPTIONS', '', 'POST ', 'post', 'P\u0000ST', 'PÖST', 'x'.repeat(100_000)]) {
       expect((await answer({ ...post(secretPostBody()), method })).status).toBe(405);
     }
-    expect((await answer({ ...post(secretPostBody()), method: 'post' })).status).toBe(200);
+    expect((await answer({ ...post(secretPostBody()), method: 'POST' })).status).toBe(200);
+  });
+
+  it('answers a null or non-object request from an untyped caller with a clean refusal', async () => {
+    for (const request of [null, undefined, 42, 'POST']) {
+      const response = await context.endpoint.token(request as never);
+      expect([400, 405, 500]).toContain(response.status);
+      expect(response.body).not.toMatch(/TypeError|at .*:\d+/);
+    }
   });
 
   it('survives null bytes and control characters in names, values and headers', async () => {
