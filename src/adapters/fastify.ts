@@ -38,22 +38,20 @@ async function tokenEndpointPlugin(fastify: FastifyInstance, options: FastifyTok
     });
     scope.setErrorHandler((error: { code?: string; statusCode?: number }, request, reply) => {
       const reason = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413 ? 'body_too_large' : 'body_malformed';
-      const name = request.routeOptions.url === endpoint.paths.introspection ? 'introspection' : 'token';
-      return send(reply, endpoint.refuse(toEndpointRequest(request), reason, name));
+      return send(reply, endpoint.refuse(toEndpointRequest(request), reason, request.routeOptions.url ?? endpoint.paths.token));
     });
 
-    // Other methods reach the core too, so they get an RFC 6749 §5.2 answer (405), not a framework 404.
-    const methods = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'] as const;
-    scope.route({
-      method: [...methods],
-      url: endpoint.paths.token,
-      handler: async (request, reply) => send(reply, await endpoint.token(toEndpointRequest(request))),
-    });
-    scope.route({
-      method: [...methods],
-      url: endpoint.paths.introspection,
-      handler: async (request, reply) => send(reply, await endpoint.introspection(toEndpointRequest(request))),
-    });
+    // The POST endpoints. Other methods reach the core too, so they get an RFC 6749 §5.2 answer
+    // (405), not a framework 404.
+    for (const path of [endpoint.paths.token, endpoint.paths.introspection, endpoint.paths.revocation]) {
+      const handler = endpoint.handlerFor(path);
+      if (!handler) continue;
+      scope.route({
+        method: ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'],
+        url: path,
+        handler: async (request, reply) => send(reply, await handler(toEndpointRequest(request))),
+      });
+    }
     scope.get(endpoint.paths.metadata, async (_request, reply) => send(reply, endpoint.metadata()));
     scope.get(endpoint.paths.jwks, async (_request, reply) => send(reply, endpoint.jwks()));
   });

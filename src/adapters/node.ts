@@ -76,7 +76,7 @@ export function createNodeHandler(endpoint: TokenEndpoint): NodeRequestHandler {
       .then((endpointResponse) => send(response, endpointResponse))
       .catch((error: unknown) => {
         const reason = error instanceof BodyTooLargeError ? 'body_too_large' : 'body_malformed';
-        send(response, endpoint.refuse({ ...base }, reason, path === endpoint.paths.introspection ? 'introspection' : 'token'));
+        send(response, endpoint.refuse({ ...base }, reason, path));
       });
   };
 }

@@ -46,6 +46,15 @@ export interface TokenIntrospectedEvent extends EventBase {
   readonly tokenClientId: string | undefined;
 }
 
+/** RFC 7009: a revocation request was answered. `recognized` is false for tokens that were not ours or already expired. */
+export interface TokenRevokedEvent extends EventBase {
+  readonly type: 'token_revoked';
+  readonly decision: 'allow';
+  readonly reason: 'ok';
+  readonly tokenJti: string | undefined;
+  readonly recognized: boolean;
+}
+
 /** A request was refused. `type` groups reasons; `reason` is the stable code. */
 export interface RequestDeniedEvent extends EventBase {
   readonly type:
@@ -64,7 +73,7 @@ export interface RequestDeniedEvent extends EventBase {
 }
 
 /** One event per decision of the endpoint. */
-export type TokenEndpointEvent = TokenIssuedEvent | TokenIntrospectedEvent | RequestDeniedEvent;
+export type TokenEndpointEvent = TokenIssuedEvent | TokenIntrospectedEvent | TokenRevokedEvent | RequestDeniedEvent;
 
 export type EventListener = (event: TokenEndpointEvent) => void;
 
@@ -72,7 +81,7 @@ const AUTHENTICATION_ERRORS: ReadonlySet<OAuthErrorCode> = new Set(['invalid_cli
 
 export function deniedEventType(reason: ReasonCode, error: OAuthErrorCode): RequestDeniedEvent['type'] {
   if (reason === 'jti_replayed') return 'replay_detected';
-  if (reason === 'replay_store_unavailable' || reason === 'replay_store_full') return 'store_unavailable';
+  if (reason === 'replay_store_unavailable' || reason === 'replay_store_full' || reason === 'revocation_store_unavailable') return 'store_unavailable';
   if (reason === 'internal_error') return 'internal_error';
   if (AUTHENTICATION_ERRORS.has(error) || reason === 'auth_method_none_refused') return 'client_authentication_failed';
   return 'request_rejected';

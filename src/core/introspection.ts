@@ -1,7 +1,6 @@
 import { authenticateClient } from '../client-auth/authenticate.js';
 import { OAuthError } from '../errors/errors.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
-import { createOwnTokenVerifier } from '../tokens/verify-own-token.js';
 import { type EndpointResponse, jsonResponse } from '../util/http.js';
 import { emit } from './events.js';
 import { parseFormBody } from './form.js';
@@ -34,9 +33,10 @@ function activeResponse(claims: AccessTokenClaims): Record<string, unknown> {
  */
 export function createIntrospectionHandler(context: HandlerContext): (request: EndpointRequest) => Promise<EndpointResponse> {
   const { config, clientAuth } = context;
-  const verifyOwnToken = createOwnTokenVerifier(config.signingKeys, config.issuer);
-
+  // Revoked (RFC 7009) or its client disabled or gone: no longer active. A store that cannot
+  // answer throws, and introspection fails closed (503) rather than say "active".
   const isStillActive = async (claims: AccessTokenClaims): Promise<boolean> => {
+    if (await config.revocationStore.isRevoked(claims.jti)) return false;
     const owner = await config.registry.findClient(claims.client_id);
     return owner !== undefined && owner !== null && owner.disabled !== true;
   };
@@ -63,7 +63,7 @@ export function createIntrospectionHandler(context: HandlerContext): (request: E
       );
       await authenticated.commit();
 
-      const claims = verifyOwnToken(token, nowMs / 1000);
+      const claims = config.signingKeyRing.verifyOwnToken(token, nowMs / 1000);
       const active = claims !== undefined && (await isStillActive(claims));
       emit(config.onEvent, {
         type: 'token_introspected',

@@ -16,7 +16,9 @@ import { ConfigurationError, invalidOption } from '../errors/errors.js';
 import type { CertificateSourceConfig } from './client-certificate.js';
 import { createMemoryReplayStore } from '../replay/memory-store.js';
 import type { ReplayStore } from '../replay/replay-store.js';
-import { type SigningKeyInput, type SigningKeySet, resolveSigningKeys } from '../tokens/signing-keys.js';
+import { type RevocationStore, createMemoryRevocationStore } from '../revocation/revocation-store.js';
+import { type SigningKeyRing, createSigningKeyRing } from '../tokens/signing-key-ring.js';
+import { type SigningKeyInput, resolveSigningKeys } from '../tokens/signing-keys.js';
 import { isPlainObject } from '../util/encoding.js';
 import type { EventListener } from './events.js';
 
@@ -64,15 +66,22 @@ export interface TokenEndpointOptions {
   readonly defaultAudience?: string;
   /** Scope granted when none is requested (RFC 6749 §3.3): the client's registered scope (default) or none. */
   readonly defaultScope?: 'registered' | 'none';
-  /** Paths below the issuer's path. Defaults: `/token`, `/jwks`, `/introspect`. */
-  readonly paths?: { readonly token?: string; readonly jwks?: string; readonly introspection?: string };
+  /** Paths below the issuer's path. Defaults: `/token`, `/jwks`, `/introspect`, `/revoke`. */
+  readonly paths?: { readonly token?: string; readonly jwks?: string; readonly introspection?: string; readonly revocation?: string };
   /** Client authentication methods accepted. Default: all but `none`. */
   readonly authMethods?: readonly TokenEndpointAuthMethod[];
   readonly clientAssertion?: ClientAssertionOptions;
+  /**
+   * Where clients' public keys come from: inline `jwks`, and `jwks_uri` fetched with a cache
+   * (see `createRemoteKeySource`). Default: inline keys only.
+   */
+  readonly clientKeys?: ClientKeySource;
   /** Mutual TLS (RFC 8705). */
   readonly mtls?: MtlsOptions;
   /** Where assertion `jti`s are remembered. Default: an in-memory store (one process only). */
   readonly replayStore?: ReplayStore;
+  /** Where revoked tokens are remembered (RFC 7009). Default: an in-memory store (one process only). */
+  readonly revocationStore?: RevocationStore;
   /** Largest accepted request body in bytes. Default 16 KiB. */
   readonly maxBodyBytes?: number;
   /** Receives one event per decision. Must not throw; its errors are swallowed. */
@@ -85,6 +94,7 @@ export interface EndpointPaths {
   readonly token: string;
   readonly jwks: string;
   readonly introspection: string;
+  readonly revocation: string;
   readonly metadata: string;
 }
 
@@ -95,6 +105,7 @@ export interface ResolvedOptions {
   readonly tokenEndpointUrl: string;
   readonly jwksUri: string;
   readonly introspectionEndpointUrl: string;
+  readonly revocationEndpointUrl: string;
   readonly accessTokenTtl: number;
   readonly defaultAudience: string | undefined;
   readonly defaultScope: 'registered' | 'none';
@@ -110,7 +121,8 @@ export interface ResolvedOptions {
   readonly certificateSource: CertificateSourceConfig;
   readonly mtlsEndpointAliases: Readonly<Record<string, string>> | undefined;
   readonly replayStore: ReplayStore;
-  readonly signingKeys: SigningKeySet;
+  readonly revocationStore: RevocationStore;
+  readonly signingKeyRing: SigningKeyRing;
   readonly maxBodyBytes: number;
   readonly onEvent: EventListener | undefined;
   readonly now: () => number;
@@ -126,8 +138,10 @@ const KNOWN_OPTIONS = new Set([
   'paths',
   'authMethods',
   'clientAssertion',
+  'clientKeys',
   'mtls',
   'replayStore',
+  'revocationStore',
   'maxBodyBytes',
   'onEvent',
   'now',
@@ -237,18 +251,20 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
 
   const pathOptions: unknown = options.paths ?? {};
   if (!isPlainObject(pathOptions)) throw invalidOption('options.paths', 'must be an object');
-  checkKnownKeys(pathOptions, new Set(['token', 'jwks', 'introspection']), 'options.paths');
+  checkKnownKeys(pathOptions, new Set(['token', 'jwks', 'introspection', 'revocation']), 'options.paths');
   const tokenPath = validatePath(pathOptions.token, 'options.paths.token', '/token');
   const jwksPath = validatePath(pathOptions.jwks, 'options.paths.jwks', '/jwks');
   const introspectionPath = validatePath(pathOptions.introspection, 'options.paths.introspection', '/introspect');
+  const revocationPath = validatePath(pathOptions.revocation, 'options.paths.revocation', '/revoke');
   const paths: EndpointPaths = {
     token: issuerPath + tokenPath,
     jwks: issuerPath + jwksPath,
     introspection: issuerPath + introspectionPath,
+    revocation: issuerPath + revocationPath,
     // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path.
     metadata: `/.well-known/oauth-authorization-server${issuerPath}`,
   };
-  if (new Set(Object.values(paths)).size !== 4) throw invalidOption('options.paths', 'the endpoint paths must differ from each other');
+  if (new Set(Object.values(paths)).size !== 5) throw invalidOption('options.paths', 'the endpoint paths must differ from each other');
 
   const clients = options.clients;
   let registry: ClientRegistry;
@@ -301,8 +317,21 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
   if (defaultScope !== 'registered' && defaultScope !== 'none') throw invalidOption('options.defaultScope', 'must be "registered" or "none"');
 
   // The default store must judge expiry on the endpoint's clock: expiresAt is computed from it.
+  const keySource = options.clientKeys ?? inlineKeySource;
+  if (typeof keySource?.keysFor !== 'function') throw invalidOption('options.clientKeys', 'must implement keysFor(client, { refresh }), e.g. createRemoteKeySource()');
+  if (Array.isArray(clients) && keySource === inlineKeySource) {
+    const index = clients.findIndex((client) => client.jwks === undefined && client.jwks_uri !== undefined);
+    if (index >= 0) {
+      throw invalidOption('options.clientKeys', `is required: options.clients[${index}] (client_id "${clients[index]?.client_id}") registers jwks_uri; pass clientKeys: createRemoteKeySource()`);
+    }
+  }
+
   const replayStore = options.replayStore ?? createMemoryReplayStore(options.now === undefined ? {} : { now: options.now });
   if (typeof replayStore?.consume !== 'function') throw invalidOption('options.replayStore', 'must implement consume(clientId, jti, expiresAt)');
+  const revocationStore = options.revocationStore ?? createMemoryRevocationStore(options.now === undefined ? {} : { now: options.now });
+  if (typeof revocationStore?.revoke !== 'function' || typeof revocationStore.isRevoked !== 'function') {
+    throw invalidOption('options.revocationStore', 'must implement revoke(jti, expiresAt) and isRevoked(jti)');
+  }
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') throw invalidOption('options.onEvent', 'must be a function');
   if (options.now !== undefined && typeof options.now !== 'function') throw invalidOption('options.now', 'must be a function returning epoch milliseconds');
 
@@ -312,6 +341,7 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     tokenEndpointUrl: issuerUrl.origin + paths.token,
     jwksUri: issuerUrl.origin + paths.jwks,
     introspectionEndpointUrl: issuerUrl.origin + paths.introspection,
+    revocationEndpointUrl: issuerUrl.origin + paths.revocation,
     accessTokenTtl,
     defaultAudience,
     defaultScope,
@@ -322,12 +352,13 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     clockToleranceSeconds: integerOption(assertion.clockTolerance, 'options.clientAssertion.clockTolerance', 15, 0, 60, 'seconds'),
     maxAssertionLifetimeSeconds: integerOption(assertion.maxLifetime, 'options.clientAssertion.maxLifetime', 300, 1, 3600, 'seconds'),
     maxAssertionLength: integerOption(assertion.maxLength, 'options.clientAssertion.maxLength', 8192, 256, 65_536, 'characters'),
-    keySource: inlineKeySource,
-    certificates: createMtlsAuthenticator({ verifier: mtls.verifier, keySource: inlineKeySource }),
+    keySource,
+    certificates: createMtlsAuthenticator({ verifier: mtls.verifier, keySource }),
     certificateSource: mtls.certificateSource,
     mtlsEndpointAliases: mtls.endpointAliases,
     replayStore,
-    signingKeys: resolveSigningKeys(options.signingKeys, 'options.signingKeys'),
+    revocationStore,
+    signingKeyRing: createSigningKeyRing(resolveSigningKeys(options.signingKeys, 'options.signingKeys'), issuer),
     maxBodyBytes: integerOption(options.maxBodyBytes, 'options.maxBodyBytes', 16_384, 1024, 1_048_576, 'bytes'),
     onEvent: options.onEvent,
     now: options.now ?? Date.now,

@@ -1,11 +1,12 @@
 import type { ClientAuthConfig } from '../client-auth/authenticate.js';
 import { OAuthError } from '../errors/errors.js';
 import { buildMetadataDocument } from '../metadata/document.js';
-import { publicJwks } from '../tokens/jwks.js';
+import type { SigningKeyInput } from '../tokens/signing-keys.js';
 import { type EndpointResponse, publicJsonResponse } from '../util/http.js';
 import type { EndpointName } from './events.js';
 import { createHandlerContext, newAttempt } from './handler-context.js';
 import { createIntrospectionHandler } from './introspection.js';
+import { createRevocationHandler } from './revocation.js';
 import { type EndpointPaths, type TokenEndpointOptions, resolveOptions } from './options.js';
 import type { EndpointRequest } from './request.js';
 import { createTokenHandler } from './token-grant.js';
@@ -21,6 +22,14 @@ export interface TokenEndpoint {
   token(request: EndpointRequest): Promise<EndpointResponse>;
   /** RFC 7662 token introspection (client-authenticated). */
   introspection(request: EndpointRequest): Promise<EndpointResponse>;
+  /** RFC 7009 token revocation (client-authenticated). */
+  revocation(request: EndpointRequest): Promise<EndpointResponse>;
+  /**
+   * Replaces the server's signing keys at run time (a rotation step: add `next`, promote to
+   * `current`, keep `retired` until its tokens expire). Validated like the option; on error the
+   * old keys stay.
+   */
+  updateSigningKeys(keys: readonly SigningKeyInput[]): void;
   /** RFC 8414 authorization server metadata. */
   metadata(): EndpointResponse;
   /** The public JWK Set of the token-signing keys. */
@@ -31,7 +40,7 @@ export interface TokenEndpoint {
    * Answers a token request whose body the host could not read (too large, aborted), with the
    * same error format and operator event as any other refusal.
    */
-  refuse(request: EndpointRequest, reason: 'body_too_large' | 'body_malformed', endpoint?: EndpointName): EndpointResponse;
+  refuse(request: EndpointRequest, reason: 'body_too_large' | 'body_malformed', path: string): EndpointResponse;
 }
 
 /**
@@ -78,6 +87,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       tokenEndpoint: config.tokenEndpointUrl,
       jwksUri: config.jwksUri,
       introspectionEndpoint: config.introspectionEndpointUrl,
+      revocationEndpoint: config.revocationEndpointUrl,
       authMethods: config.enabledMethods,
       assertionAlgorithms: config.assertionAlgorithms,
       scopesSupported: undefined,
@@ -86,18 +96,23 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     }),
     3600,
   );
-  // Short max-age so verifiers pick up a rotation's "next" key well before it signs.
-  const jwksResponse = publicJsonResponse(publicJwks(config.signingKeys), 300);
 
   const context = createHandlerContext(config, clientAuth);
   const token = createTokenHandler(context);
   const introspection = createIntrospectionHandler(context);
+  const revocation = createRevocationHandler(context);
 
+  const endpointNames = new Map<string, EndpointName>([
+    [config.paths.token, 'token'],
+    [config.paths.introspection, 'introspection'],
+    [config.paths.revocation, 'revocation'],
+  ]);
   const routes = new Map<string, (request: EndpointRequest) => Promise<EndpointResponse>>([
     [config.paths.token, token],
     [config.paths.introspection, introspection],
+    [config.paths.revocation, revocation],
     [config.paths.metadata, async () => metadataResponse],
-    [config.paths.jwks, async () => jwksResponse],
+    [config.paths.jwks, async () => config.signingKeyRing.jwksResponse()],
   ]);
 
   return Object.freeze({
@@ -106,10 +121,12 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     maxBodyBytes: config.maxBodyBytes,
     token,
     introspection,
+    revocation,
+    updateSigningKeys: (keys: readonly SigningKeyInput[]) => config.signingKeyRing.update(keys),
     metadata: () => metadataResponse,
-    jwks: () => jwksResponse,
+    jwks: () => config.signingKeyRing.jwksResponse(),
     handlerFor: (path: string) => routes.get(path),
-    refuse: (request: EndpointRequest, reason: 'body_too_large' | 'body_malformed', endpoint: EndpointName = 'token') =>
-      context.refuse(endpoint, request, newAttempt(), new OAuthError(reason)),
+    refuse: (request: EndpointRequest, reason: 'body_too_large' | 'body_malformed', path: string) =>
+      context.refuse(endpointNames.get(path) ?? 'token', request, newAttempt(), new OAuthError(reason)),
   });
 }

@@ -55,7 +55,7 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
           nowSeconds: nowMs / 1000,
           certificateThumbprint: client.certificateBoundTokens ? certificate?.thumbprintS256 : undefined,
         },
-        config.signingKeys.current,
+        config.signingKeyRing.keys().current,
       );
       emit(config.onEvent, {
         type: 'token_issued',

@@ -51,13 +51,15 @@ export function invalidClientMetadata(field: string, problem: string): Configura
   return new ConfigurationError('ERR_M2M_INVALID_CLIENT_METADATA', field, problem);
 }
 
+export type StoreFailureReason = 'replay_store_unavailable' | 'replay_store_full' | 'revocation_store_unavailable';
+
 /** Thrown by replay, revocation and key stores when they cannot answer. Always fails closed. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
   readonly code = 'ERR_M2M_STORE_UNAVAILABLE';
-  readonly reason: 'replay_store_unavailable' | 'replay_store_full';
+  readonly reason: StoreFailureReason;
 
-  constructor(reason: 'replay_store_unavailable' | 'replay_store_full', message: string, options?: ErrorOptions) {
+  constructor(reason: StoreFailureReason, message: string, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
   }

@@ -34,6 +34,7 @@ const clientAuthFailed = (description = 'client authentication failed'): ReasonD
 });
 const assertionInvalid: ReasonDefinition = clientAuthFailed('the client assertion is invalid');
 const certificateRefused: ReasonDefinition = clientAuthFailed('the client certificate was not accepted');
+const clientKeysNotRetrieved: ReasonDefinition = clientAuthFailed('the client keys could not be retrieved');
 const badRequest = (description: string, status = 400): ReasonDefinition => ({
   error: 'invalid_request',
   status,
@@ -86,6 +87,7 @@ export const REASONS = {
     description: 'a resource parameter is required: no default audience is configured',
   },
   token_missing: badRequest('the token parameter is required'),
+  revocation_not_owner: badRequest('the token was not issued to this client'),
   certificate_binding_required: badRequest(
     'the client requires certificate-bound access tokens but presented no client certificate',
   ),
@@ -139,6 +141,13 @@ export const REASONS = {
   jti_missing: assertionInvalid,
   jti_replayed: assertionInvalid,
   client_keys_unavailable: assertionInvalid,
+  // The client's jwks_uri (createRemoteKeySource): why its JWK Set could not be used.
+  jwks_uri_insecure: clientKeysNotRetrieved,
+  jwks_fetch_timeout: clientKeysNotRetrieved,
+  jwks_fetch_failed: clientKeysNotRetrieved,
+  jwks_too_large: clientKeysNotRetrieved,
+  jwks_redirect_refused: clientKeysNotRetrieved,
+  jwks_invalid: clientKeysNotRetrieved,
 
   // RFC 8705 — mutual TLS.
   certificate_missing: clientAuthFailed('a client certificate is required'),
@@ -156,6 +165,11 @@ export const REASONS = {
 
   // Stores and everything unexpected: fail closed, say nothing internal.
   replay_store_unavailable: {
+    error: 'temporarily_unavailable',
+    status: 503,
+    description: 'the service is temporarily unavailable, retry later',
+  },
+  revocation_store_unavailable: {
     error: 'temporarily_unavailable',
     status: 503,
     description: 'the service is temporarily unavailable, retry later',

@@ -7,6 +7,7 @@ export interface MetadataInput {
   readonly tokenEndpoint: string;
   readonly jwksUri: string;
   readonly introspectionEndpoint: string | undefined;
+  readonly revocationEndpoint: string | undefined;
   readonly authMethods: ReadonlySet<TokenEndpointAuthMethod>;
   readonly assertionAlgorithms: ReadonlySet<AssertionAlgorithm>;
   readonly scopesSupported: readonly string[] | undefined;
@@ -37,6 +38,11 @@ export function buildMetadataDocument(input: MetadataInput): Record<string, unkn
     document.introspection_endpoint = input.introspectionEndpoint;
     document.introspection_endpoint_auth_methods_supported = methods;
     if (usesAssertions) document.introspection_endpoint_auth_signing_alg_values_supported = [...input.assertionAlgorithms];
+  }
+  if (input.revocationEndpoint !== undefined) {
+    document.revocation_endpoint = input.revocationEndpoint;
+    document.revocation_endpoint_auth_methods_supported = methods;
+    if (usesAssertions) document.revocation_endpoint_auth_signing_alg_values_supported = [...input.assertionAlgorithms];
   }
   document.tls_client_certificate_bound_access_tokens = input.certificateBoundAccessTokens;
   if (input.mtlsEndpointAliases) document.mtls_endpoint_aliases = input.mtlsEndpointAliases;

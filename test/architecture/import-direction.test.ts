@@ -16,16 +16,18 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   certificates: ['errors', 'util'],
   clients: ['certificates', 'errors', 'util'],
   replay: ['errors', 'util'],
+  revocation: ['errors', 'util'],
+  redis: ['replay', 'revocation', 'errors', 'util'],
   tokens: ['errors', 'util'],
   assertions: ['clients', 'errors', 'util'],
   metadata: ['assertions', 'clients', 'errors', 'util'],
   'client-auth': ['assertions', 'certificates', 'clients', 'replay', 'errors', 'util'],
-  'resource-server': ['certificates', 'tokens', 'errors', 'util'],
-  core: ['client-auth', 'tokens', 'metadata', 'clients', 'replay', 'assertions', 'certificates', 'errors', 'util'],
+  'resource-server': ['certificates', 'tokens', 'revocation', 'errors', 'util'],
+  core: ['client-auth', 'tokens', 'metadata', 'clients', 'replay', 'revocation', 'assertions', 'certificates', 'errors', 'util'],
   adapters: ['core', 'resource-server', 'errors', 'util'],
   testing: ['clients', 'tokens', 'certificates', 'errors', 'util'],
-  cli: ['adapters', 'core', 'testing', 'clients', 'certificates', 'tokens', 'replay', 'errors', 'util'],
-  '.': ['core', 'clients', 'replay', 'tokens', 'assertions', 'errors', 'util', 'certificates', 'resource-server'],
+  cli: ['adapters', 'core', 'testing', 'clients', 'certificates', 'tokens', 'replay', 'revocation', 'redis', 'assertions', 'errors', 'util'],
+  '.': ['core', 'clients', 'replay', 'revocation', 'tokens', 'assertions', 'errors', 'util', 'certificates', 'resource-server'],
 };
 
 /** Web frameworks may be named only where a framework is adapted (and by the CLI that hosts one). */

@@ -1,0 +1,3 @@
+export { createRedisReplayStore } from './replay-store.js';
+export { createRedisRevocationStore } from './revocation-store.js';
+export type { RedisCommandClient, RedisStoreOptions } from './client.js';
