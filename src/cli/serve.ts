@@ -10,6 +10,10 @@ import type { ClientMetadata } from '../clients/metadata.js';
 import { createTokenEndpoint } from '../core/token-endpoint.js';
 import { invalidOption } from '../errors/errors.js';
 import { type FixtureSet, generateFixtureSet } from '../testing/fixture-set.js';
+import type { JWK } from 'jose';
+import type { RedisCommandClient } from '../redis/client.js';
+import { createRedisReplayStore } from '../redis/replay-store.js';
+import { createRedisRevocationStore } from '../redis/revocation-store.js';
 import { generateSigningKey } from '../tokens/generate.js';
 
 export const SERVE_USAGE = `Usage: m2m-token-endpoint serve [options]      (npm run serve -- [options])
@@ -30,7 +34,9 @@ authentication method into a new directory, and prints curl commands that get a 
   --fixtures-dir DIR   where generated fixtures go (default: a new directory under the OS temp dir)
   --trusted-proxy CIDR peer allowed to forward the client certificate in a header (repeatable; default none)
   --proxy-format F     how trusted proxies forward it: nginx, envoy, rfc9440, aws-alb (default nginx)
-  --mtls-alias URL     advertise this token endpoint URL in mtls_endpoint_aliases (RFC 8705 §5)`;
+  --mtls-alias URL     advertise this token endpoint URL in mtls_endpoint_aliases (RFC 8705 §5)
+  --redis URL          keep replay and revocation state in Redis (redis://…), shared by every instance
+  --signing-key FILE   token-signing private key, JWK (JSON) or PEM, shared by every instance (default: generated)`;
 
 interface ServeArguments {
   readonly port: number;
@@ -46,6 +52,8 @@ interface ServeArguments {
   readonly trustedProxies: readonly string[];
   readonly proxyFormat: string;
   readonly mtlsAlias: string | undefined;
+  readonly redis: string | undefined;
+  readonly signingKey: string | undefined;
 }
 
 function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
@@ -65,6 +73,8 @@ function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
       'trusted-proxy': { type: 'string', multiple: true, default: [] },
       'proxy-format': { type: 'string', default: 'nginx' },
       'mtls-alias': { type: 'string' },
+      redis: { type: 'string' },
+      'signing-key': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -91,6 +101,8 @@ function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
     trustedProxies: values['trusted-proxy'],
     proxyFormat: values['proxy-format'],
     mtlsAlias: values['mtls-alias'],
+    redis: values.redis,
+    signingKey: values['signing-key'],
   };
 }
 
@@ -104,6 +116,44 @@ function freePort(host: string): Promise<number> {
       probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+async function readSigningKey(file: string): Promise<JWK | string> {
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw invalidOption('--signing-key', `cannot read ${file}: ${error.message}`);
+  });
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{')) return text;
+  try {
+    return JSON.parse(trimmed) as JWK;
+  } catch {
+    throw invalidOption('--signing-key', `${file} is neither a JSON private JWK nor a PEM private key`);
+  }
+}
+
+/**
+ * `--redis`: the official `redis` client, loaded only when asked for (the library itself takes
+ * any client through a structural type and has no Redis dependency).
+ */
+async function connectRedis(url: string): Promise<{ client: RedisCommandClient; close(): Promise<void> }> {
+  let redisModule: typeof import('redis');
+  try {
+    redisModule = await import('redis');
+  } catch {
+    throw invalidOption('--redis', 'needs the "redis" package: npm install redis');
+  }
+  const client = redisModule.createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(retries * 100, 2000) } });
+  // Connection errors are reported by the stores' events (fail closed); keep the process alive.
+  client.on('error', () => {});
+  await client.connect().catch((error: Error) => {
+    throw invalidOption('--redis', `cannot connect to ${url}: ${error.message}`);
+  });
+  return {
+    client: { sendCommand: (args) => client.sendCommand(args) },
+    close: async () => {
+      await client.quit().catch(() => undefined);
+    },
+  };
 }
 
 async function readClients(file: string): Promise<ClientMetadata[]> {
@@ -174,10 +224,16 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
   const clients = args.clients ? await readClients(args.clients) : (fixtures as FixtureSet).clients.map((client) => client.metadata);
   const trustAnchors = await readFile(args.clientCa ?? (fixtures as FixtureSet).files.caCertificate, 'utf8');
 
+  const signingKey = args.signingKey ? await readSigningKey(args.signingKey) : generateSigningKey('ES256');
+  const redis = args.redis ? await connectRedis(args.redis) : undefined;
+
   const endpoint = createTokenEndpoint({
     issuer,
     clients,
-    signingKeys: [{ privateKey: generateSigningKey('ES256') }],
+    signingKeys: [{ privateKey: signingKey }],
+    ...(redis
+      ? { replayStore: createRedisReplayStore({ client: redis.client }), revocationStore: createRedisRevocationStore({ client: redis.client }) }
+      : {}),
     accessTokenTtl: args.tokenTtl,
     defaultAudience: args.audience,
     mtls: {
@@ -214,7 +270,10 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
     const stop = (): void => {
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      void app.close().then(() => resolve());
+      void app
+        .close()
+        .then(() => redis?.close())
+        .then(() => resolve());
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);

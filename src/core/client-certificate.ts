@@ -19,7 +19,7 @@ export interface ResolvedCertificate {
   readonly untrustedProxyHeader: boolean;
 }
 
-const DEFAULT_PROXY_HEADERS = ['x-ssl-client-cert', 'x-forwarded-client-cert', 'client-cert', 'x-amzn-mtls-clientcert', 'x-amzn-mtls-clientcert-leaf'];
+const DEFAULT_PROXY_HEADERS = ['x-ssl-client-cert', 'x-forwarded-client-cert', 'client-cert', 'client-cert-chain', 'x-amzn-mtls-clientcert', 'x-amzn-mtls-clientcert-leaf'];
 
 function lazily<T>(compute: () => T): () => T {
   let value: T | undefined;
