@@ -1,3 +1,4 @@
+import { type AsnType, type FromBerResult, fromBER } from 'asn1js';
 import { decodeUtf8Strict } from '../util/encoding.js';
 
 /**
@@ -396,15 +397,15 @@ function prepareCaseIgnore(value: string): string | undefined {
   return folded.replace(SPACE_RUNS, ' ').trim();
 }
 
-/** ASN.1 universal tags of the character string types an attribute value may use (X.680 §41). */
-const UTF8_STRING = 0x0c;
-const NUMERIC_STRING = 0x12;
-const PRINTABLE_STRING = 0x13;
-const TELETEX_STRING = 0x14;
-const IA5_STRING = 0x16;
-const VISIBLE_STRING = 0x1a;
-const UNIVERSAL_STRING = 0x1c;
-const BMP_STRING = 0x1e;
+/** ASN.1 universal tag numbers of the character string types an attribute value may use (X.680 §41). */
+const UTF8_STRING = 12;
+const NUMERIC_STRING = 18;
+const PRINTABLE_STRING = 19;
+const TELETEX_STRING = 20;
+const IA5_STRING = 22;
+const VISIBLE_STRING = 26;
+const UNIVERSAL_STRING = 28;
+const BMP_STRING = 30;
 
 const NON_ASCII = /[^\u0000-\u007f]/;
 const NON_NUMERIC = /[^0-9 ]/;
@@ -412,10 +413,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Decodes one DER-encoded attribute value (a complete TLV): character string types become a
- * string, anything else is returned as a copy of the DER.
- *
- * TeletexString is read as Latin-1, as OpenSSL and browsers do; PrintableString is accepted with
- * any ASCII content because certificates in the wild break its alphabet ("AT&T").
+ * string, anything else is returned as a copy of the DER. asn1js reads the element; the
+ * characters are decoded by `attributeValueOf`.
  *
  * @throws Error when the bytes are not exactly one DER element or a string is badly encoded.
  * @example
@@ -424,28 +423,42 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * @see https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.4
  */
 export function decodeAttributeValue(der: Uint8Array): string | Uint8Array {
-  const tag = der[0];
-  const first = der[1];
-  if (tag === undefined || first === undefined) throw new Error('truncated value');
-  if ((tag & 0x1f) === 0x1f) throw new Error('high-number tags are not supported');
-  let headerLength = 2;
-  let length = first;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    if (count === 0 || count > 3) throw new Error('unsupported length encoding');
-    length = 0;
-    for (let index = 0; index < count; index++) {
-      const byte = der[2 + index];
-      if (byte === undefined) throw new Error('truncated length');
-      if (index === 0 && byte === 0) throw new Error('non-minimal length');
-      length = length * 256 + byte;
-    }
-    if (length < 0x80) throw new Error('non-minimal length');
-    headerLength += count;
+  let decoded: FromBerResult;
+  try {
+    decoded = fromBER(der, { maxDepth: 64, parseEmbedded: false });
+  } catch (cause) {
+    // asn1js throws rather than reporting some malformed strings (an odd-length BMPString).
+    throw new Error(`not a valid DER value (${(cause as Error).message})`);
   }
-  if (headerLength + length !== der.length) throw new Error('length does not match the data');
-  const content = Buffer.from(der.buffer, der.byteOffset + headerLength, length);
-  switch (tag) {
+  const { offset, result } = decoded;
+  const { isIndefiniteForm, length, blockLength } = result.lenBlock;
+  // X.690 §10.1, which asn1js (a BER reader) does not enforce: definite form, fewest length octets.
+  if (isIndefiniteForm || (blockLength > 1 && (length < 0x80 || der[result.idBlock.blockLength + 1] === 0))) {
+    throw new Error('non-minimal or indefinite length');
+  }
+  if (offset === -1) throw new Error(result.error || 'not a DER value');
+  if (offset !== der.length) throw new Error('length does not match the data');
+  return attributeValueOf(result);
+}
+
+/**
+ * The value of an attribute already decoded by asn1js (see `decodeAttributeValue`). The
+ * characters are decoded here, strictly, from the content octets — not by asn1js, which turns
+ * invalid UTF-8 into Latin-1 and truncates UniversalString code points.
+ *
+ * TeletexString is read as Latin-1, as OpenSSL and browsers do; PrintableString is accepted with
+ * any ASCII content because certificates in the wild break its alphabet ("AT&T").
+ *
+ * @throws Error when a string is badly encoded.
+ * @example
+ * attributeValueOf(fromBER(Buffer.from('0c0161', 'hex')).result); // 'a'
+ * @see https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.4
+ */
+export function attributeValueOf(node: AsnType): string | Uint8Array {
+  const { idBlock, lenBlock, valueBeforeDecodeView: der } = node;
+  if (idBlock.tagClass !== 1 || idBlock.isConstructed) return Uint8Array.from(der);
+  const content = Buffer.from(der.buffer, der.byteOffset + idBlock.blockLength + lenBlock.blockLength, lenBlock.length);
+  switch (idBlock.tagNumber) {
     case UTF8_STRING:
       return decodeUtf8Strict(content);
     case NUMERIC_STRING: {
@@ -463,16 +476,15 @@ export function decodeAttributeValue(der: Uint8Array): string | Uint8Array {
     case TELETEX_STRING:
       return content.toString('latin1');
     case BMP_STRING: {
-      if (length % 2 !== 0) throw new Error('BMPString has an odd length');
-      const swapped = Buffer.from(content).swap16();
-      const text = swapped.toString('utf16le');
+      if (content.length % 2 !== 0) throw new Error('BMPString has an odd length');
+      const text = Buffer.from(content).swap16().toString('utf16le');
       if (LONE_SURROGATE.test(text)) throw new Error('BMPString holds a lone surrogate');
       return text;
     }
     case UNIVERSAL_STRING: {
-      if (length % 4 !== 0) throw new Error('UniversalString length is not a multiple of 4');
+      if (content.length % 4 !== 0) throw new Error('UniversalString length is not a multiple of 4');
       let text = '';
-      for (let offset = 0; offset < length; offset += 4) {
+      for (let offset = 0; offset < content.length; offset += 4) {
         const codePoint = content.readUInt32BE(offset);
         if (codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) {
           throw new Error('UniversalString holds an invalid code point');

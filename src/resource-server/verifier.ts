@@ -11,6 +11,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { invalidOption } from '../errors/errors.js';
+import type { RevocationStore } from '../revocation/revocation-store.js';
 import { constantTimeEqual, isPlainObject, sha256 } from '../util/encoding.js';
 
 /** Stable reasons a resource server refuses an access token (RFC 6750 §3.1 `invalid_token` unless noted). */
@@ -30,7 +31,8 @@ export type AccessTokenFailureReason =
   | 'certificate_mismatch'
   | 'certificate_binding_required'
   | 'insufficient_scope' // 403 (RFC 6750 §3.1)
-  | 'keys_unavailable'; // the JWKS could not be fetched: 503, retry
+  | 'keys_unavailable' // the JWKS could not be fetched: 503, retry
+  | 'revocation_unavailable'; // the revocation store could not answer: 503, retry
 
 /**
  * A refused access token, with everything needed to answer: the status and the RFC 6750 §3
@@ -56,7 +58,7 @@ export class AccessTokenError extends Error {
     } else if (reason === 'insufficient_scope') {
       this.error = 'insufficient_scope';
       this.status = 403;
-    } else if (reason === 'keys_unavailable') {
+    } else if (reason === 'keys_unavailable' || reason === 'revocation_unavailable') {
       this.error = undefined;
       this.status = 503;
     } else {
@@ -97,6 +99,12 @@ export interface AccessTokenVerifierOptions {
   readonly algorithms?: readonly string[];
   /** Seconds of clock skew tolerated on `exp`/`iat`. Default 5. */
   readonly clockTolerance?: number;
+  /**
+   * The authorization server's revocation store (e.g. the same Redis store), so a token revoked
+   * through RFC 7009 is refused here at once rather than at its expiry. A store that cannot
+   * answer fails closed (503).
+   */
+  readonly revocation?: Pick<RevocationStore, 'isRevoked'>;
   /** Refuse tokens that are not certificate-bound (`cnf.x5t#S256`). Default false. */
   readonly requireCertificateBinding?: boolean;
   /** Clock in epoch milliseconds (tests). */
@@ -284,6 +292,16 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
           }
         } else if (options.requireCertificateBinding) {
           throw new AccessTokenError('certificate_binding_required', 'a certificate-bound access token is required');
+        }
+
+        if (options.revocation) {
+          let revoked: boolean;
+          try {
+            revoked = await options.revocation.isRevoked(payload.jti);
+          } catch {
+            throw new AccessTokenError('revocation_unavailable', 'token revocation state is unavailable, retry later');
+          }
+          if (revoked) throw new AccessTokenError('token_revoked', 'the access token has been revoked');
         }
 
         const scopes = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);

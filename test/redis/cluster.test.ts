@@ -3,7 +3,9 @@ import type { ClientMetadata } from '../../src/clients/metadata.js';
 import type { ClientRegistry } from '../../src/clients/registry.js';
 import type { TokenEndpointEvent } from '../../src/core/events.js';
 import { type TokenEndpoint, createTokenEndpoint } from '../../src/core/token-endpoint.js';
+import type { JWK } from 'jose';
 import { createRedisReplayStore, createRedisRevocationStore } from '../../src/redis/index.js';
+import { createAccessTokenVerifier } from '../../src/resource-server/index.js';
 import { signClientAssertion, assertionTypeUrn } from '../../src/testing/assertions.js';
 import { type TestKeyPair, type TestPki, createTestPki, generateKeyPair, toJwk } from '../../src/testing/pki.js';
 import { generateSigningKey } from '../../src/tokens/generate.js';
@@ -111,6 +113,24 @@ describe.skipIf(!HAS_REDIS)('Redis: replay and revocation hold across two instan
     expect(revoked.status).toBe(200);
     expect((await introspect(0, token)).json).toEqual({ active: false });
     expect((await introspect(1, token)).json).toEqual({ active: false });
+  });
+
+  it('the resource-server verifier configured with the shared revocation store refuses a revoked token at once', async () => {
+    const connection = await redis.connect();
+    try {
+      const verifier = createAccessTokenVerifier({
+        issuer: ISSUER,
+        audience: 'https://api.cluster.test',
+        jwks: { keys: (JSON.parse((instances[0] as { endpoint: TokenEndpoint }).endpoint.jwks().body) as { keys: JWK[] }).keys },
+        revocation: createRedisRevocationStore({ client: connection.client, prefix: 'test:' }),
+      });
+      const token = String((await post(0, '/token', secretTokenRequest())).json.access_token);
+      await expect(verifier.verify({ authorization: `Bearer ${token}` })).resolves.toMatchObject({ clientId: 'secret' });
+      await post(1, '/revoke', { token, client_id: 'secret', client_secret: SECRET });
+      await expect(verifier.verify({ authorization: `Bearer ${token}` })).rejects.toMatchObject({ reason: 'token_revoked', status: 401 });
+    } finally {
+      await connection.close();
+    }
   });
 
   it('a disabled client is refused at once and its live tokens are inactive on both instances', async () => {
