@@ -33,6 +33,8 @@ export interface AssertionVerifierConfig {
   readonly tokenEndpointUrls: readonly string[];
   readonly algorithms: ReadonlySet<AssertionAlgorithm>;
   readonly audiencePolicy: AudiencePolicy;
+  /** When false (a profile fixed the policy), a client's own `client_assertion_audience_policy` is ignored. */
+  readonly audiencePolicyOverridable: boolean;
   readonly clockToleranceSeconds: number;
   readonly maxLifetimeSeconds: number;
   readonly maxLength: number;
@@ -103,7 +105,8 @@ export async function verifyClientAssertion(
   const { payload, keyId } = await verifySignature(assertion, alg, candidates);
 
   checkIssuerAndSubject(payload, client.clientId);
-  const audienceShape = checkAudience(payload.aud, config, client.audiencePolicy ?? config.audiencePolicy);
+  const policy = config.audiencePolicyOverridable ? (client.audiencePolicy ?? config.audiencePolicy) : config.audiencePolicy;
+  const audienceShape = checkAudience(payload.aud, config, policy);
   const exp = checkTimes(payload, config, nowSeconds);
   const jti = payload.jti;
   if (typeof jti !== 'string' || jti.length === 0) throw new OAuthError('jti_missing', 'the assertion has no jti (RFC 7523 §3 item 7)');

@@ -9,7 +9,8 @@ import type { ProxyCertificateSource } from '../certificates/proxy-headers.js';
 import type { ClientMetadata } from '../clients/metadata.js';
 import { createTokenEndpoint } from '../core/token-endpoint.js';
 import { invalidOption } from '../errors/errors.js';
-import { type FixtureSet, generateFixtureSet } from '../testing/fixture-set.js';
+import { FAPI2_AUTH_METHODS, validateProfile } from '../core/profile.js';
+import { type DemoClient, type FixtureSet, generateFixtureSet } from '../testing/fixture-set.js';
 import type { JWK } from 'jose';
 import type { RedisCommandClient } from '../redis/client.js';
 import { createRedisReplayStore } from '../redis/replay-store.js';
@@ -36,7 +37,8 @@ authentication method into a new directory, and prints curl commands that get a 
   --proxy-format F     how trusted proxies forward it: nginx, envoy, rfc9440, aws-alb (default nginx)
   --mtls-alias URL     advertise this token endpoint URL in mtls_endpoint_aliases (RFC 8705 §5)
   --redis URL          keep replay and revocation state in Redis (redis://…), shared by every instance
-  --signing-key FILE   token-signing private key, JWK (JSON) or PEM, shared by every instance (default: generated)`;
+  --signing-key FILE   token-signing private key, JWK (JSON) or PEM, shared by every instance (default: generated)
+  --profile fapi2      apply the FAPI 2.0 Security Profile (private_key_jwt and mTLS only, bound tokens, …)`;
 
 interface ServeArguments {
   readonly port: number;
@@ -54,6 +56,7 @@ interface ServeArguments {
   readonly mtlsAlias: string | undefined;
   readonly redis: string | undefined;
   readonly signingKey: string | undefined;
+  readonly profile: 'fapi2' | undefined;
 }
 
 function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
@@ -75,6 +78,7 @@ function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
       'mtls-alias': { type: 'string' },
       redis: { type: 'string' },
       'signing-key': { type: 'string' },
+      profile: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -103,6 +107,7 @@ function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
     mtlsAlias: values['mtls-alias'],
     redis: values.redis,
     signingKey: values['signing-key'],
+    profile: validateProfile(values.profile),
   };
 }
 
@@ -167,16 +172,19 @@ async function readClients(file: string): Promise<ClientMetadata[]> {
   return parsed as ClientMetadata[];
 }
 
-function curlCommands(fixtures: FixtureSet, issuer: string, tokenUrl: string): string {
+function curlCommands(fixtures: FixtureSet, clients: readonly DemoClient[], issuer: string, tokenUrl: string, bindEveryToken: boolean): string {
   const ca = `--cacert ${fixtures.files.caCertificate}`;
+  // Under fapi2 every token is certificate-bound, so the private_key_jwt client presents a certificate too.
+  const bindingIdentity = clients.find((client) => client.files.certificatePem && client.metadata.token_endpoint_auth_method === 'tls_client_auth');
+  const bindingFlags = bindEveryToken && bindingIdentity ? ` --cert ${bindingIdentity.files.certificatePem} --key ${bindingIdentity.files.privateKeyPem}` : '';
   const lines: string[] = [];
-  for (const client of fixtures.clients) {
+  for (const client of clients) {
     const { client_id: clientId, token_endpoint_auth_method: method } = client.metadata;
     lines.push(`# ${clientId} (${method})`);
     switch (method) {
       case 'private_key_jwt':
         lines.push(
-          `curl ${ca} ${tokenUrl} -d grant_type=client_credentials \\\n` +
+          `curl ${ca}${bindingFlags} ${tokenUrl} -d grant_type=client_credentials \\\n` +
             `  -d client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer \\\n` +
             `  -d "client_assertion=$(npm run -s assertion -- --key ${client.files.privateKeyJwk} --client-id ${clientId} --audience ${issuer})"`,
         );
@@ -221,13 +229,16 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
 
   const tlsCert = await readFile(args.tlsCert ?? (fixtures as FixtureSet).files.serverCertificate, 'utf8');
   const tlsKey = await readFile(args.tlsKey ?? (fixtures as FixtureSet).files.serverKey, 'utf8');
-  const clients = args.clients ? await readClients(args.clients) : (fixtures as FixtureSet).clients.map((client) => client.metadata);
+  // Under a profile, the generated demo registry holds only the clients the profile allows.
+  const demoClients = fixtures?.clients.filter((client) => args.profile !== 'fapi2' || FAPI2_AUTH_METHODS.includes(client.metadata.token_endpoint_auth_method)) ?? [];
+  const clients = args.clients ? await readClients(args.clients) : demoClients.map((client) => client.metadata);
   const trustAnchors = await readFile(args.clientCa ?? (fixtures as FixtureSet).files.caCertificate, 'utf8');
 
   const signingKey = args.signingKey ? await readSigningKey(args.signingKey) : generateSigningKey('ES256');
   const redis = args.redis ? await connectRedis(args.redis) : undefined;
 
   const endpoint = createTokenEndpoint({
+    ...(args.profile ? { profile: args.profile } : {}),
     issuer,
     clients,
     signingKeys: [{ privateKey: signingKey }],
@@ -261,7 +272,10 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
       `issuer:    ${issuer}`,
       `metadata:  ${new URL(issuer).origin}${endpoint.paths.metadata}`,
       `token:     ${tokenUrl}`,
-      ...(fixtures ? [`fixtures:  ${fixtures.directory}`, '', 'Get a token (run from the repository directory):', '', curlCommands(fixtures, issuer, tokenUrl)] : []),
+      ...(args.profile ? [`profile:   ${args.profile}`] : []),
+      ...(fixtures
+        ? [`fixtures:  ${fixtures.directory}`, '', 'Get a token (run from the repository directory):', '', curlCommands(fixtures, demoClients, issuer, tokenUrl, args.profile === 'fapi2')]
+        : []),
       '',
     ].join('\n'),
   );

@@ -1,6 +1,7 @@
 import {
   type AssertionAlgorithm,
   DEFAULT_ASSERTION_ALGORITHMS,
+  FAPI2_ASSERTION_ALGORITHMS,
   isSupportedAlgorithm,
 } from '../assertions/algorithms.js';
 import { type ClientKeySource, inlineKeySource } from '../assertions/key-source.js';
@@ -14,6 +15,15 @@ import { type ClientMetadata, type TokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_
 import { type ClientRegistry, createStaticClientRegistry, isClientRegistry } from '../clients/registry.js';
 import { ConfigurationError, invalidOption } from '../errors/errors.js';
 import type { CertificateSourceConfig } from './client-certificate.js';
+import {
+  FAPI2_AUTH_METHODS,
+  FAPI2_CLOCK_TOLERANCE_SECONDS,
+  type SecurityProfile,
+  checkFapi2Clients,
+  checkFapi2Options,
+  checkFapi2SigningKeys,
+  validateProfile,
+} from './profile.js';
 import { createMemoryReplayStore } from '../replay/memory-store.js';
 import type { ReplayStore } from '../replay/replay-store.js';
 import { type RevocationStore, createMemoryRevocationStore } from '../revocation/revocation-store.js';
@@ -54,6 +64,13 @@ export interface MtlsOptions {
 }
 
 export interface TokenEndpointOptions {
+  /**
+   * `fapi2`: apply the FAPI 2.0 Security Profile (§5.3.2.1, §5.4): private_key_jwt and mTLS only;
+   * PS256, ES256, EdDSA only; `aud` the issuer as a string; iat/nbf up to 10 s in the future;
+   * every token certificate-bound; RSA ≥ 2048 and EC ≥ 224 bits. Registered clients and options
+   * that break it fail at construction, naming the client and the rule.
+   */
+  readonly profile?: SecurityProfile;
   /** The issuer identifier (RFC 8414 §2): an https URL without query or fragment. */
   readonly issuer: string;
   /** A client registry, or a list of client metadata to build a static one from. */
@@ -113,6 +130,11 @@ export interface ResolvedOptions {
   readonly enabledMethods: ReadonlySet<TokenEndpointAuthMethod>;
   readonly assertionAlgorithms: ReadonlySet<AssertionAlgorithm>;
   readonly audiencePolicy: AudiencePolicy;
+  /** False under a profile that fixes the audience policy: per-client overrides are ignored. */
+  readonly audiencePolicyOverridable: boolean;
+  /** Every token must be certificate-bound, whatever the client's registration says (fapi2). */
+  readonly requireCertificateBinding: boolean;
+  readonly profile: SecurityProfile | undefined;
   readonly clockToleranceSeconds: number;
   readonly maxAssertionLifetimeSeconds: number;
   readonly maxAssertionLength: number;
@@ -129,6 +151,7 @@ export interface ResolvedOptions {
 }
 
 const KNOWN_OPTIONS = new Set([
+  'profile',
   'issuer',
   'clients',
   'signingKeys',
@@ -272,11 +295,26 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
   else if (isClientRegistry(clients)) registry = clients;
   else throw invalidOption('options.clients', 'must be an array of client metadata or an object with findClient(clientId)');
 
+  const profile = validateProfile(options.profile);
+  const fapi2 = profile === 'fapi2';
+  const assertionOptions: Record<string, unknown> = isPlainObject(options.clientAssertion) ? options.clientAssertion : {};
+  if (fapi2) {
+    checkFapi2Options({
+      authMethods: options.authMethods,
+      algorithms: assertionOptions.algorithms as readonly string[] | undefined,
+      audiencePolicy: assertionOptions.audiencePolicy as string | undefined,
+      clockTolerance: assertionOptions.clockTolerance as number | undefined,
+    });
+    if (Array.isArray(clients)) checkFapi2Clients(clients);
+  }
+
   const mtls = resolveMtls(options.mtls);
   // tls_client_auth needs trust anchors; without them it is neither accepted nor advertised.
   const authMethods =
     options.authMethods ??
-    TOKEN_ENDPOINT_AUTH_METHODS.filter((method) => method !== 'none' && (method !== 'tls_client_auth' || mtls.verifier !== undefined));
+    TOKEN_ENDPOINT_AUTH_METHODS.filter(
+      (method) => method !== 'none' && (method !== 'tls_client_auth' || mtls.verifier !== undefined) && (!fapi2 || FAPI2_AUTH_METHODS.includes(method)),
+    );
   if (!Array.isArray(authMethods) || authMethods.length === 0) throw invalidOption('options.authMethods', 'must be a non-empty array');
   for (const method of authMethods) {
     if (!TOKEN_ENDPOINT_AUTH_METHODS.includes(method) || method === 'none') {
@@ -296,14 +334,14 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
   const assertion: unknown = options.clientAssertion ?? {};
   if (!isPlainObject(assertion)) throw invalidOption('options.clientAssertion', 'must be an object');
   checkKnownKeys(assertion, new Set(['algorithms', 'audiencePolicy', 'clockTolerance', 'maxLifetime', 'maxLength']), 'options.clientAssertion');
-  const algorithms = assertion.algorithms ?? DEFAULT_ASSERTION_ALGORITHMS;
+  const algorithms = assertion.algorithms ?? (fapi2 ? FAPI2_ASSERTION_ALGORITHMS : DEFAULT_ASSERTION_ALGORITHMS);
   if (!Array.isArray(algorithms) || algorithms.length === 0) throw invalidOption('options.clientAssertion.algorithms', 'must be a non-empty array');
   for (const alg of algorithms) {
     if (typeof alg !== 'string' || !isSupportedAlgorithm(alg)) {
       throw invalidOption('options.clientAssertion.algorithms', `${JSON.stringify(alg)} is not allowed; asymmetric algorithms only (never none or HS*), e.g. ES256, PS256, EdDSA`);
     }
   }
-  const audiencePolicy = assertion.audiencePolicy ?? 'rfc7523bis';
+  const audiencePolicy = assertion.audiencePolicy ?? (fapi2 ? 'fapi2' : 'rfc7523bis');
   if (!['rfc7523bis', 'fapi2', 'legacy'].includes(audiencePolicy as string)) {
     throw invalidOption('options.clientAssertion.audiencePolicy', 'must be "rfc7523bis" (default), "fapi2" or "legacy"');
   }
@@ -325,6 +363,9 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
       throw invalidOption('options.clientKeys', `is required: options.clients[${index}] (client_id "${clients[index]?.client_id}") registers jwks_uri; pass clientKeys: createRemoteKeySource()`);
     }
   }
+
+  const signingKeys = resolveSigningKeys(options.signingKeys, 'options.signingKeys');
+  if (fapi2) checkFapi2SigningKeys(signingKeys);
 
   const replayStore = options.replayStore ?? createMemoryReplayStore(options.now === undefined ? {} : { now: options.now });
   if (typeof replayStore?.consume !== 'function') throw invalidOption('options.replayStore', 'must implement consume(clientId, jti, expiresAt)');
@@ -349,7 +390,10 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     enabledMethods: new Set(authMethods),
     assertionAlgorithms: new Set(algorithms as AssertionAlgorithm[]),
     audiencePolicy: audiencePolicy as AudiencePolicy,
-    clockToleranceSeconds: integerOption(assertion.clockTolerance, 'options.clientAssertion.clockTolerance', 15, 0, 60, 'seconds'),
+    audiencePolicyOverridable: !fapi2,
+    requireCertificateBinding: fapi2,
+    profile,
+    clockToleranceSeconds: integerOption(assertion.clockTolerance, 'options.clientAssertion.clockTolerance', fapi2 ? FAPI2_CLOCK_TOLERANCE_SECONDS : 15, 0, 60, 'seconds'),
     maxAssertionLifetimeSeconds: integerOption(assertion.maxLifetime, 'options.clientAssertion.maxLifetime', 300, 1, 3600, 'seconds'),
     maxAssertionLength: integerOption(assertion.maxLength, 'options.clientAssertion.maxLength', 8192, 256, 65_536, 'characters'),
     keySource,
@@ -358,7 +402,7 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     mtlsEndpointAliases: mtls.endpointAliases,
     replayStore,
     revocationStore,
-    signingKeyRing: createSigningKeyRing(resolveSigningKeys(options.signingKeys, 'options.signingKeys'), issuer),
+    signingKeyRing: createSigningKeyRing(signingKeys, issuer),
     maxBodyBytes: integerOption(options.maxBodyBytes, 'options.maxBodyBytes', 16_384, 1024, 1_048_576, 'bytes'),
     onEvent: options.onEvent,
     now: options.now ?? Date.now,

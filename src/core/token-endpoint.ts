@@ -74,6 +74,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
       tokenEndpointUrls: [config.tokenEndpointUrl, ...(config.mtlsEndpointAliases?.token_endpoint ? [config.mtlsEndpointAliases.token_endpoint] : [])],
       algorithms: config.assertionAlgorithms,
       audiencePolicy: config.audiencePolicy,
+      audiencePolicyOverridable: config.audiencePolicyOverridable,
       clockToleranceSeconds: config.clockToleranceSeconds,
       maxLifetimeSeconds: config.maxAssertionLifetimeSeconds,
       maxLength: config.maxAssertionLength,

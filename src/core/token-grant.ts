@@ -41,7 +41,9 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
       const grantedScope = grantScope(scopeTokens, client, config.defaultScope);
       const audience = selectAudience(resource, client, config.defaultAudience);
       // RFC 8705 §3: bind to the certificate presented on this request, whatever the auth method.
-      if (client.certificateBoundTokens && !certificate) throw new OAuthError('certificate_binding_required');
+      // The fapi2 profile requires every token to be sender-constrained (FAPI 2.0 §5.3.2.1).
+      const bindToCertificate = client.certificateBoundTokens || config.requireCertificateBinding;
+      if (bindToCertificate && !certificate) throw new OAuthError('certificate_binding_required');
 
       await authenticated.commit();
 
@@ -53,7 +55,7 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
           scope: grantedScope,
           lifetimeSeconds: config.accessTokenTtl,
           nowSeconds: nowMs / 1000,
-          certificateThumbprint: client.certificateBoundTokens ? certificate?.thumbprintS256 : undefined,
+          certificateThumbprint: bindToCertificate ? certificate?.thumbprintS256 : undefined,
         },
         config.signingKeyRing.keys().current,
       );

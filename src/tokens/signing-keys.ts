@@ -21,7 +21,7 @@ export interface SigningKeyInput {
   readonly privateKey: JWK | KeyObject | string;
   /** Default: the RFC 7638 thumbprint of the public key. */
   readonly kid?: string;
-  /** Default: from the key (P-256 → ES256, P-384 → ES384, Ed25519 → EdDSA, RSA → PS256). */
+  /** Default: the JWK's own `alg`, else from the key (P-256 → ES256, P-384 → ES384, Ed25519 → EdDSA, RSA → PS256). */
   readonly alg?: AccessTokenAlgorithm;
   /** Default: `current` for the first key, `next` for the others. */
   readonly status?: SigningKeyStatus;
@@ -106,7 +106,9 @@ export function resolveSigningKeys(inputs: readonly SigningKeyInput[], field = '
     const at = `${field}[${index}]`;
     if (typeof input !== 'object' || input === null) throw invalidOption(at, 'must be an object { privateKey, kid?, alg?, status? }');
     const privateKey = toPrivateKey(input.privateKey, `${at}.privateKey`);
-    const alg = input.alg ?? defaultAlgorithm(privateKey);
+    // A private JWK that names its own alg keeps it (RFC 7517 §4.4); otherwise the key type decides.
+    const jwkAlg = isPlainObject(input.privateKey) && typeof input.privateKey.alg === 'string' ? (input.privateKey.alg as AccessTokenAlgorithm) : undefined;
+    const alg = input.alg ?? jwkAlg ?? defaultAlgorithm(privateKey);
     if (alg === undefined || !ACCESS_TOKEN_ALGORITHMS.includes(alg)) {
       throw invalidOption(`${at}.alg`, `must be one of ${ACCESS_TOKEN_ALGORITHMS.join(', ')} and fit the key`);
     }
