@@ -5,7 +5,15 @@ export type { TokenEndpointOptions, ClientAssertionOptions, MtlsOptions, Endpoin
 export type { ProxyCertificateSource, ProxyCertificateFormat } from './certificates/proxy-headers.js';
 export type { EndpointRequest, RequestHeaders, ParsedForm, TlsClientCertificate } from './core/request.js';
 export type { EndpointResponse } from './util/http.js';
-export type { TokenEndpointEvent, TokenIssuedEvent, TokenIntrospectedEvent, RequestDeniedEvent, EndpointName } from './core/events.js';
+export type {
+  TokenEndpointEvent,
+  TokenIssuedEvent,
+  TokenIntrospectedEvent,
+  TokenRevokedEvent,
+  RequestDeniedEvent,
+  ThrottleStoreUnavailableEvent,
+  EndpointName,
+} from './core/events.js';
 
 export { createStaticClientRegistry } from './clients/registry.js';
 export type { ClientRegistry } from './clients/registry.js';
@@ -21,6 +29,14 @@ export { generateSigningKey } from './tokens/generate.js';
 export type { SigningKeyInput, SigningKeyStatus, AccessTokenAlgorithm } from './tokens/signing-keys.js';
 export type { AccessTokenClaims } from './tokens/access-token.js';
 
+export { createRemoteKeySource } from './assertions/remote-key-source.js';
+export type { RemoteKeySourceOptions, RemoteKeyFetchEvent, RemoteKeyFetchTrigger, RemoteKeyFailureReason } from './assertions/remote-key-source.js';
+export type { ClientKeySource, ClientPublicKey } from './assertions/key-source.js';
+export { createMemoryRevocationStore } from './revocation/revocation-store.js';
+export type { RevocationStore, MemoryRevocationStoreOptions } from './revocation/revocation-store.js';
+export { createMemoryThrottleStore } from './throttle/throttle.js';
+export type { ThrottleStore, ThrottleOptions, ThrottleCount, MemoryThrottleStoreOptions } from './throttle/throttle.js';
+export type { SecurityProfile } from './core/profile.js';
 export { JWT_BEARER_ASSERTION_TYPE } from './assertions/verify-assertion.js';
 export type { AudiencePolicy, AudienceShape } from './assertions/verify-assertion.js';
 export type { AssertionAlgorithm } from './assertions/algorithms.js';

@@ -41,7 +41,7 @@ export type RemoteKeyFailureReason = Extract<
  * onFetch: (event) => metrics.histogram('jwks_fetch_ms', event.durationMs, { host: event.host, outcome: event.outcome })
  */
 export interface RemoteKeyFetchEvent {
-  /** The registered `jwks_uri`. */
+  /** The registered `jwks_uri` (any userinfo removed). */
   readonly uri: string;
   /** `host[:port]` of the `jwks_uri`. */
   readonly host: string;
@@ -312,7 +312,16 @@ function eventBase(
   outcome: FetchOutcome,
   durationMs: number,
 ): Pick<RemoteKeyFetchEvent, 'uri' | 'host' | 'trigger' | 'status' | 'redirects' | 'durationMs'> {
-  return { uri: state.url.href, host: state.url.host, trigger, status: outcome.status, redirects: outcome.redirects, durationMs };
+  return { uri: redacted(state.url), host: state.url.host, trigger, status: outcome.status, redirects: outcome.redirects, durationMs };
+}
+
+/** The URI without any userinfo, for reporting. */
+function redacted(url: URL): string {
+  if (url.username === '' && url.password === '') return url.href;
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  return copy.href;
 }
 
 function parseJwksUri(uri: string, settings: Settings): URL {

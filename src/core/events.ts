@@ -72,8 +72,17 @@ export interface RequestDeniedEvent extends EventBase {
   readonly requestedScope: string | undefined;
 }
 
-/** One event per decision of the endpoint. */
-export type TokenEndpointEvent = TokenIssuedEvent | TokenIntrospectedEvent | TokenRevokedEvent | RequestDeniedEvent;
+/** Not a decision: the throttle store could not answer, and throttling was skipped (it fails open). */
+export interface ThrottleStoreUnavailableEvent extends Omit<EventBase, 'endpoint'> {
+  readonly type: 'throttle_store_unavailable';
+  readonly decision: 'allow';
+  readonly reason: 'throttle_store_unavailable';
+  readonly endpoint: undefined;
+  readonly detail: string;
+}
+
+/** One event per decision of the endpoint (plus operational warnings). */
+export type TokenEndpointEvent = TokenIssuedEvent | TokenIntrospectedEvent | TokenRevokedEvent | RequestDeniedEvent | ThrottleStoreUnavailableEvent;
 
 export type EventListener = (event: TokenEndpointEvent) => void;
 

@@ -1,4 +1,5 @@
 import type { AuthAttempt, ClientAuthConfig, PresentedCertificate } from '../client-auth/authenticate.js';
+import { OAuthError } from '../errors/errors.js';
 import { errorToResponse } from '../errors/to-response.js';
 import type { EndpointResponse } from '../util/http.js';
 import { resolveClientCertificate } from './client-certificate.js';
@@ -12,6 +13,17 @@ export interface HandlerContext {
   readonly clientAuth: ClientAuthConfig;
   /** The request's client certificate (socket or trusted proxy), noted on the attempt for events. */
   readonly certificateOf: (request: EndpointRequest, attempt: AuthAttempt) => PresentedCertificate | undefined;
+  /**
+   * Like `refuse`, and first counts a failed client authentication against the peer and the
+   * client for brute-force throttling. Handlers end their `catch` with it.
+   */
+  readonly fail: (
+    endpoint: EndpointName,
+    request: EndpointRequest,
+    attempt: AuthAttempt,
+    error: unknown,
+    requestedScope?: string,
+  ) => Promise<EndpointResponse>;
   /** Maps any failure to its RFC 6749 §5.2 response and reports it to the operator. */
   readonly refuse: (
     endpoint: EndpointName,
@@ -30,10 +42,33 @@ export function newAttempt(): AuthAttempt {
     usedAuthorizationHeader: false,
     certificateSource: undefined,
     untrustedProxyHeader: false,
+    clientRegistered: false,
   };
 }
 
 export function createHandlerContext(config: ResolvedOptions, clientAuth: ClientAuthConfig): HandlerContext {
+  const refuse: HandlerContext['refuse'] = (endpoint, request, attempt, error, requestedScope) => {
+    const outcome = errorToResponse(error, attempt.usedAuthorizationHeader);
+    emit(config.onEvent, {
+      type: deniedEventType(outcome.reason, outcome.error),
+      decision: 'deny',
+      reason: outcome.reason,
+      error: outcome.error,
+      detail: outcome.detail,
+      time: new Date(config.now()).toISOString(),
+      issuer: config.issuer,
+      endpoint,
+      // `request?.`: an untyped caller may pass anything; the answer is still a clean refusal.
+      peerAddress: request?.peerAddress,
+      clientId: attempt.clientId,
+      authMethod: attempt.method,
+      credentialId: attempt.credentialId,
+      certificateSource: attempt.certificateSource,
+      untrustedProxyHeader: attempt.untrustedProxyHeader,
+      requestedScope,
+    });
+    return outcome.response;
+  };
   return {
     config,
     clientAuth,
@@ -43,27 +78,13 @@ export function createHandlerContext(config: ResolvedOptions, clientAuth: Client
       attempt.certificateSource = resolved.certificate?.source;
       return resolved.certificate;
     },
-    refuse: (endpoint, request, attempt, error, requestedScope) => {
-      const outcome = errorToResponse(error, attempt.usedAuthorizationHeader);
-      emit(config.onEvent, {
-        type: deniedEventType(outcome.reason, outcome.error),
-        decision: 'deny',
-        reason: outcome.reason,
-        error: outcome.error,
-        detail: outcome.detail,
-        time: new Date(config.now()).toISOString(),
-        issuer: config.issuer,
-        endpoint,
-        // `request?.`: an untyped caller may pass anything; the answer is still a clean refusal.
-        peerAddress: request?.peerAddress,
-        clientId: attempt.clientId,
-        authMethod: attempt.method,
-        credentialId: attempt.credentialId,
-        certificateSource: attempt.certificateSource,
-        untrustedProxyHeader: attempt.untrustedProxyHeader,
-        requestedScope,
-      });
-      return outcome.response;
+    refuse,
+    fail: async (endpoint, request, attempt, error, requestedScope) => {
+      const failedAuthentication = error instanceof OAuthError && error.error === 'invalid_client';
+      if (failedAuthentication && clientAuth.throttle) {
+        await clientAuth.throttle.recordFailure(request?.peerAddress, attempt.clientRegistered ? attempt.clientId : undefined);
+      }
+      return refuse(endpoint, request, attempt, error, requestedScope);
     },
   };
 }

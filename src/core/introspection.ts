@@ -57,6 +57,7 @@ export function createIntrospectionHandler(context: HandlerContext): (request: E
           authorization: singleHeader(request.headers, 'authorization'),
           certificate: context.certificateOf(request, attempt),
           nowSeconds: nowMs / 1000,
+          peerAddress: request.peerAddress,
         },
         clientAuth,
         attempt,
@@ -82,7 +83,7 @@ export function createIntrospectionHandler(context: HandlerContext): (request: E
       });
       return jsonResponse(200, active && claims ? activeResponse(claims) : INACTIVE);
     } catch (error) {
-      return context.refuse('introspection', request, attempt, error);
+      return context.fail('introspection', request, attempt, error);
     }
   };
 }

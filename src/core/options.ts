@@ -4,7 +4,8 @@ import {
   FAPI2_ASSERTION_ALGORITHMS,
   isSupportedAlgorithm,
 } from '../assertions/algorithms.js';
-import { type ClientKeySource, inlineKeySource } from '../assertions/key-source.js';
+import type { ClientKeySource } from '../assertions/key-source.js';
+import { createRemoteKeySource } from '../assertions/remote-key-source.js';
 import type { AudiencePolicy } from '../assertions/verify-assertion.js';
 import { type CertificateVerifier, createCertificateVerifier } from '../certificates/chain.js';
 import { type ProxyCertificateSource, validateProxySource } from '../certificates/proxy-headers.js';
@@ -30,7 +31,8 @@ import { type RevocationStore, createMemoryRevocationStore } from '../revocation
 import { type SigningKeyRing, createSigningKeyRing } from '../tokens/signing-key-ring.js';
 import { type SigningKeyInput, resolveSigningKeys } from '../tokens/signing-keys.js';
 import { isPlainObject } from '../util/encoding.js';
-import type { EventListener } from './events.js';
+import { type AuthenticationThrottle, type ThrottleOptions, createAuthenticationThrottle, validateThrottleOptions } from '../throttle/throttle.js';
+import { type EventListener, emit } from './events.js';
 
 export interface ClientAssertionOptions {
   /** Accepted `alg` values. Default: ES256, ES384, PS256, PS384, EdDSA, RS256. Never `none` or `HS*`. */
@@ -89,8 +91,8 @@ export interface TokenEndpointOptions {
   readonly authMethods?: readonly TokenEndpointAuthMethod[];
   readonly clientAssertion?: ClientAssertionOptions;
   /**
-   * Where clients' public keys come from: inline `jwks`, and `jwks_uri` fetched with a cache
-   * (see `createRemoteKeySource`). Default: inline keys only.
+   * Where clients' public keys come from. Default: `createRemoteKeySource()` — inline `jwks` as
+   * registered, `jwks_uri` fetched over https with a bounded cache, a timeout and a size cap.
    */
   readonly clientKeys?: ClientKeySource;
   /** Mutual TLS (RFC 8705). */
@@ -99,6 +101,12 @@ export interface TokenEndpointOptions {
   readonly replayStore?: ReplayStore;
   /** Where revoked tokens are remembered (RFC 7009). Default: an in-memory store (one process only). */
   readonly revocationStore?: RevocationStore;
+  /**
+   * Brute-force throttling of failed client authentications (RFC 6749 §2.3.1), per client and
+   * per peer address: 429 with Retry-After over the limit. Default on, in memory; `false` turns
+   * it off; a Redis store (`createRedisThrottleStore`) shares it across a cluster.
+   */
+  readonly throttle?: ThrottleOptions | false;
   /** Largest accepted request body in bytes. Default 16 KiB. */
   readonly maxBodyBytes?: number;
   /** Receives one event per decision. Must not throw; its errors are swallowed. */
@@ -148,6 +156,7 @@ export interface ResolvedOptions {
   readonly maxBodyBytes: number;
   readonly onEvent: EventListener | undefined;
   readonly now: () => number;
+  readonly throttle: AuthenticationThrottle | undefined;
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -166,6 +175,7 @@ const KNOWN_OPTIONS = new Set([
   'replayStore',
   'revocationStore',
   'maxBodyBytes',
+  'throttle',
   'onEvent',
   'now',
 ]);
@@ -355,15 +365,12 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
   if (defaultScope !== 'registered' && defaultScope !== 'none') throw invalidOption('options.defaultScope', 'must be "registered" or "none"');
 
   // The default store must judge expiry on the endpoint's clock: expiresAt is computed from it.
-  const keySource = options.clientKeys ?? inlineKeySource;
+  // Inline jwks as registered; jwks_uri fetched over https with a cache (createRemoteKeySource).
+  const keySource = options.clientKeys ?? createRemoteKeySource();
   if (typeof keySource?.keysFor !== 'function') throw invalidOption('options.clientKeys', 'must implement keysFor(client, { refresh }), e.g. createRemoteKeySource()');
-  if (Array.isArray(clients) && keySource === inlineKeySource) {
-    const index = clients.findIndex((client) => client.jwks === undefined && client.jwks_uri !== undefined);
-    if (index >= 0) {
-      throw invalidOption('options.clientKeys', `is required: options.clients[${index}] (client_id "${clients[index]?.client_id}") registers jwks_uri; pass clientKeys: createRemoteKeySource()`);
-    }
-  }
 
+  const now = options.now ?? Date.now;
+  const throttleOptions = validateThrottleOptions(options.throttle);
   const signingKeys = resolveSigningKeys(options.signingKeys, 'options.signingKeys');
   if (fapi2) checkFapi2SigningKeys(signingKeys);
 
@@ -405,6 +412,23 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     signingKeyRing: createSigningKeyRing(signingKeys, issuer),
     maxBodyBytes: integerOption(options.maxBodyBytes, 'options.maxBodyBytes', 16_384, 1024, 1_048_576, 'bytes'),
     onEvent: options.onEvent,
-    now: options.now ?? Date.now,
+    now,
+    throttle: throttleOptions
+      ? createAuthenticationThrottle(throttleOptions, now, (error) =>
+          emit(options.onEvent, {
+            type: 'throttle_store_unavailable',
+            decision: 'allow',
+            reason: 'throttle_store_unavailable',
+            endpoint: undefined,
+            time: new Date(now()).toISOString(),
+            issuer,
+            peerAddress: undefined,
+            clientId: undefined,
+            authMethod: undefined,
+            credentialId: undefined,
+            detail: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : 'non-error thrown',
+          }),
+        )
+      : undefined,
   });
 }

@@ -35,6 +35,7 @@ export function createRevocationHandler(context: HandlerContext): (request: Endp
           authorization: singleHeader(request.headers, 'authorization'),
           certificate: context.certificateOf(request, attempt),
           nowSeconds: nowMs / 1000,
+          peerAddress: request.peerAddress,
         },
         clientAuth,
         attempt,
@@ -63,7 +64,7 @@ export function createRevocationHandler(context: HandlerContext): (request: Endp
       });
       return REVOKED;
     } catch (error) {
-      return context.refuse('revocation', request, attempt, error);
+      return context.fail('revocation', request, attempt, error);
     }
   };
 }

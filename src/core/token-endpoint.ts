@@ -68,6 +68,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     replayStore: config.replayStore,
     certificates: config.certificates,
     enabledMethods: config.enabledMethods,
+    throttle: config.throttle,
     assertions: {
       issuer: config.issuer,
       // RFC 8705 §5: the mTLS alias of the token endpoint is the token endpoint too.

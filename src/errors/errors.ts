@@ -12,14 +12,17 @@ export class OAuthError extends Error {
   readonly error: OAuthErrorCode;
   readonly status: number;
   readonly detail: string | undefined;
+  /** Seconds a client should wait before retrying (429 and 503 answers). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(reason: ReasonCode, detail?: string) {
+  constructor(reason: ReasonCode, detail?: string, retryAfterSeconds?: number) {
     const definition = reasonDefinition(reason);
     super(definition.description);
     this.reason = reason;
     this.error = definition.error;
     this.status = definition.status;
     this.detail = detail;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

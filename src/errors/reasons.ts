@@ -179,6 +179,11 @@ export const REASONS = {
     status: 503,
     description: 'the service is temporarily unavailable, retry later',
   },
+  throttled: {
+    error: 'temporarily_unavailable',
+    status: 429,
+    description: 'too many failed authentication attempts; retry later',
+  },
   internal_error: { error: 'server_error', status: 500, description: 'an internal error occurred' },
 } as const satisfies Record<string, ReasonDefinition>;
 

@@ -27,7 +27,7 @@ export function errorToResponse(error: unknown, usedAuthorizationHeader: boolean
     headers['www-authenticate'] = 'Basic realm="token", charset="UTF-8"';
   }
   if (oauthError.status === 405) headers.allow = 'POST';
-  if (oauthError.status === 503) headers['retry-after'] = '1';
+  if (oauthError.status === 503 || oauthError.status === 429) headers['retry-after'] = String(oauthError.retryAfterSeconds ?? 1);
   return {
     response: jsonResponse(
       oauthError.status,

@@ -17,17 +17,18 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   clients: ['certificates', 'errors', 'util'],
   replay: ['errors', 'util'],
   revocation: ['errors', 'util'],
-  redis: ['replay', 'revocation', 'errors', 'util'],
+  throttle: ['errors', 'util'],
+  redis: ['replay', 'revocation', 'throttle', 'errors', 'util'],
   tokens: ['errors', 'util'],
   assertions: ['clients', 'errors', 'util'],
   metadata: ['assertions', 'clients', 'errors', 'util'],
-  'client-auth': ['assertions', 'certificates', 'clients', 'replay', 'errors', 'util'],
+  'client-auth': ['assertions', 'certificates', 'clients', 'replay', 'throttle', 'errors', 'util'],
   'resource-server': ['certificates', 'tokens', 'revocation', 'errors', 'util'],
-  core: ['client-auth', 'tokens', 'metadata', 'clients', 'replay', 'revocation', 'assertions', 'certificates', 'errors', 'util'],
+  core: ['client-auth', 'tokens', 'metadata', 'clients', 'replay', 'revocation', 'throttle', 'assertions', 'certificates', 'errors', 'util'],
   adapters: ['core', 'resource-server', 'errors', 'util'],
   testing: ['clients', 'tokens', 'certificates', 'errors', 'util'],
   cli: ['adapters', 'core', 'testing', 'clients', 'certificates', 'tokens', 'replay', 'revocation', 'redis', 'assertions', 'errors', 'util'],
-  '.': ['core', 'clients', 'replay', 'revocation', 'tokens', 'assertions', 'errors', 'util', 'certificates', 'resource-server'],
+  '.': ['core', 'clients', 'replay', 'revocation', 'throttle', 'tokens', 'assertions', 'errors', 'util', 'certificates', 'resource-server'],
 };
 
 /** Web frameworks may be named only where a framework is adapted (and by the CLI that hosts one). */

@@ -104,6 +104,9 @@ export async function createConformanceContext(overrides: Partial<TokenEndpointO
       defaultAudience: API_AUDIENCE,
       onEvent: (event) => events.push(event),
       now: () => clock.now,
+      // These suites fail authentication on purpose, many times per client; brute-force
+      // throttling has its own suite (test/conformance/throttling.test.ts).
+      throttle: false,
       ...overrides,
       ...more,
     });

@@ -311,12 +311,12 @@ describe('createRemoteKeySource (jwks_uri)', () => {
       const keys = source();
       const svc = client(server.origin + p);
       await keys.keysFor(svc, { refresh: false });
-      delay = 400;
+      delay = 1500;
       clock += 30 * SECOND;
       const refreshing = keys.keysFor(svc, { refresh: true });
       const started = performance.now();
       await keys.keysFor(svc, { refresh: false });
-      expect(performance.now() - started).toBeLessThan(100);
+      expect(performance.now() - started).toBeLessThan(500);
       await refreshing;
     });
 
