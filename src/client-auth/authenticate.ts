@@ -10,6 +10,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import type { ParsedCertificate } from '../certificates/certificate.js';
 import { ConfigurationError, OAuthError, StoreUnavailableError } from '../errors/errors.js';
 import type { ReplayStore } from '../replay/replay-store.js';
+import type { AuthenticationThrottle } from '../throttle/throttle.js';
 import { decodeBasicCredentials } from './basic.js';
 import { verifyClientSecret } from './client-secret.js';
 
@@ -20,6 +21,8 @@ export interface ClientAuthInput {
   /** The certificate the client presented (socket or trusted proxy), if any. */
   readonly certificate: PresentedCertificate | undefined;
   readonly nowSeconds: number;
+  /** The TCP peer, for per-address brute-force throttling. */
+  readonly peerAddress?: string | undefined;
 }
 
 /** The client certificate of this request, from the TLS socket or a trusted proxy. */
@@ -51,6 +54,8 @@ export interface AuthAttempt {
   certificateSource: 'tls' | 'proxy' | undefined;
   /** A forwarded-certificate header came from a peer that is not a trusted proxy and was ignored. */
   untrustedProxyHeader: boolean;
+  /** The client id named a registered client (failures then count against it too). */
+  clientRegistered: boolean;
 }
 
 export interface AuthenticatedClient {
@@ -74,6 +79,8 @@ export interface ClientAuthConfig {
   readonly certificates: CertificateAuthenticator;
   /** Methods this server accepts at all (a registered client using another is refused). */
   readonly enabledMethods: ReadonlySet<TokenEndpointAuthMethod>;
+  /** Brute-force throttling (RFC 6749 §2.3.1); `undefined` when disabled. */
+  readonly throttle: AuthenticationThrottle | undefined;
 }
 
 const NOTHING_TO_COMMIT = async (): Promise<void> => {};
@@ -99,6 +106,8 @@ export async function authenticateClient(
   const usesAssertion = parameters.has('client_assertion') || parameters.has('client_assertion_type');
   attempt.usedAuthorizationHeader = usesBasic;
   attempt.clientId = bodyClientId;
+  // Over its failure budget, a peer is refused before any credential costs us work.
+  await config.throttle?.checkAddress(input.peerAddress);
 
   if (Number(usesBasic) + Number(usesPost) + Number(usesAssertion) > 1) {
     throw new OAuthError('client_auth_multiple', 'more than one of: Authorization header, client_secret, client_assertion');
@@ -112,7 +121,7 @@ export async function authenticateClient(
     const credentials = decodeBasicCredentials(token68);
     attempt.clientId = credentials.clientId;
     requireSameClientId(bodyClientId, credentials.clientId);
-    const client = await findClient(config, credentials.clientId, 'client_secret_basic');
+    const client = await findClient(config, credentials.clientId, 'client_secret_basic', attempt);
     await verifyClientSecret(client, credentials.clientSecret);
     return { client, method: 'client_secret_basic', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
   }
@@ -120,7 +129,7 @@ export async function authenticateClient(
   if (usesPost) {
     attempt.method = 'client_secret_post';
     if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'client_secret_post requires client_id in the body');
-    const client = await findClient(config, bodyClientId, 'client_secret_post');
+    const client = await findClient(config, bodyClientId, 'client_secret_post', attempt);
     await verifyClientSecret(client, parameters.get('client_secret') ?? '');
     return { client, method: 'client_secret_post', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
   }
@@ -135,7 +144,7 @@ export async function authenticateClient(
     const claimedClientId = peekAssertionClientId(assertion, config.assertions.maxLength);
     attempt.clientId = bodyClientId ?? claimedClientId;
     requireSameClientId(bodyClientId, claimedClientId);
-    const client = await findClient(config, claimedClientId, 'private_key_jwt');
+    const client = await findClient(config, claimedClientId, 'private_key_jwt', attempt);
     const verified = await verifyClientAssertion(assertion, client, config.assertions, input.nowSeconds);
     attempt.credentialId = verified.keyId;
     const tolerance = config.assertions.clockToleranceSeconds;
@@ -163,7 +172,7 @@ export async function authenticateClient(
 
   // No credentials in the header or body: RFC 8705 mutual TLS, or a public client.
   if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'no client credentials and no client_id');
-  const client = await findClient(config, bodyClientId, undefined);
+  const client = await findClient(config, bodyClientId, undefined, attempt);
   attempt.method = client.authMethod;
   if (client.authMethod !== 'tls_client_auth' && client.authMethod !== 'self_signed_tls_client_auth') {
     throw new OAuthError('client_auth_missing', `client is registered for ${client.authMethod} but sent no credentials`);
@@ -195,7 +204,9 @@ async function findClient(
   config: ClientAuthConfig,
   clientId: string,
   method: TokenEndpointAuthMethod | undefined,
+  attempt: AuthAttempt,
 ): Promise<ResolvedClient> {
+  await config.throttle?.checkClient(clientId);
   const metadata = await config.registry.findClient(clientId);
   if (metadata === undefined || metadata === null) {
     if (method === 'client_secret_basic' || method === 'client_secret_post') await verifyClientSecret(undefined, '');
@@ -210,6 +221,7 @@ async function findClient(
     throw error;
   }
   if (client.clientId !== clientId) throw new OAuthError('internal_error', 'client registry returned a different client than asked for');
+  attempt.clientRegistered = true;
   if (client.disabled) throw new OAuthError('client_disabled', 'the client is disabled');
   // RFC 6749 §4.4: client_credentials is for confidential clients only.
   if (client.authMethod === 'none') throw new OAuthError('auth_method_none_refused');

@@ -31,7 +31,7 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
       const nowMs = config.now();
       const certificate = context.certificateOf(request, attempt);
       const authenticated = await authenticateClient(
-        { parameters, authorization: singleHeader(request.headers, 'authorization'), certificate, nowSeconds: nowMs / 1000 },
+        { parameters, authorization: singleHeader(request.headers, 'authorization'), certificate, nowSeconds: nowMs / 1000, peerAddress: request.peerAddress },
         clientAuth,
         attempt,
       );
@@ -88,7 +88,7 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
         scope: grantedScope,
       });
     } catch (error) {
-      return context.refuse('token', request, attempt, error, requestedScope);
+      return context.fail('token', request, attempt, error, requestedScope);
     }
   };
 }
