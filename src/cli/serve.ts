@@ -15,6 +15,7 @@ import type { JWK } from 'jose';
 import type { RedisCommandClient } from '../redis/client.js';
 import { createRedisReplayStore } from '../redis/replay-store.js';
 import { createRedisRevocationStore } from '../redis/revocation-store.js';
+import { createRedisThrottleStore } from '../redis/throttle-store.js';
 import { generateSigningKey } from '../tokens/generate.js';
 
 export const SERVE_USAGE = `Usage: m2m-token-endpoint serve [options]      (npm run serve -- [options])
@@ -36,7 +37,7 @@ authentication method into a new directory, and prints curl commands that get a 
   --trusted-proxy CIDR peer allowed to forward the client certificate in a header (repeatable; default none)
   --proxy-format F     how trusted proxies forward it: nginx, envoy, rfc9440, aws-alb (default nginx)
   --mtls-alias URL     advertise this token endpoint URL in mtls_endpoint_aliases (RFC 8705 §5)
-  --redis URL          keep replay and revocation state in Redis (redis://…), shared by every instance
+  --redis URL          keep replay, revocation and throttle state in Redis (redis://…), shared by every instance
   --signing-key FILE   token-signing private key, JWK (JSON) or PEM, shared by every instance (default: generated)
   --profile fapi2      apply the FAPI 2.0 Security Profile (private_key_jwt and mTLS only, bound tokens, …)`;
 
@@ -243,7 +244,11 @@ export async function runServeCommand(argv: readonly string[]): Promise<number> 
     clients,
     signingKeys: [{ privateKey: signingKey }],
     ...(redis
-      ? { replayStore: createRedisReplayStore({ client: redis.client }), revocationStore: createRedisRevocationStore({ client: redis.client }) }
+      ? {
+          replayStore: createRedisReplayStore({ client: redis.client }),
+          revocationStore: createRedisRevocationStore({ client: redis.client }),
+          throttle: { store: createRedisThrottleStore({ client: redis.client }) },
+        }
       : {}),
     accessTokenTtl: args.tokenTtl,
     defaultAudience: args.audience,

@@ -27,7 +27,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   core: ['client-auth', 'tokens', 'metadata', 'clients', 'replay', 'revocation', 'throttle', 'assertions', 'certificates', 'errors', 'util'],
   adapters: ['core', 'resource-server', 'errors', 'util'],
   testing: ['clients', 'tokens', 'certificates', 'errors', 'util'],
-  cli: ['adapters', 'core', 'testing', 'clients', 'certificates', 'tokens', 'replay', 'revocation', 'redis', 'assertions', 'errors', 'util'],
+  cli: ['adapters', 'core', 'testing', 'clients', 'certificates', 'tokens', 'replay', 'revocation', 'throttle', 'redis', 'assertions', 'errors', 'util'],
   '.': ['core', 'clients', 'replay', 'revocation', 'throttle', 'tokens', 'assertions', 'errors', 'util', 'certificates', 'resource-server'],
 };
 
