@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ASSERTION_USAGE, runAssertionCommand } from './assertion.js';
+import { FIXTURES_USAGE, runFixturesCommand } from './fixtures.js';
 import { SERVE_USAGE, runServeCommand } from './serve.js';
 
 const USAGE = `Usage: m2m-token-endpoint <command> [options]
@@ -7,10 +8,13 @@ const USAGE = `Usage: m2m-token-endpoint <command> [options]
 Commands:
   serve       run an HTTPS token endpoint (mTLS-capable) on generated or given fixtures
   assertion   print a fresh private_key_jwt client assertion
+  fixtures    write a test PKI, demo clients (PEM, JWK, PKCS#12) and clients.json to a directory
 
 ${SERVE_USAGE}
 
-${ASSERTION_USAGE}`;
+${ASSERTION_USAGE}
+
+${FIXTURES_USAGE}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -19,6 +23,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runServeCommand(rest);
     case 'assertion':
       return runAssertionCommand(rest);
+    case 'fixtures':
+      return runFixturesCommand(rest);
     case undefined:
     case '--help':
     case '-h':

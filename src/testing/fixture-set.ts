@@ -1,18 +1,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JWK } from 'jose';
 import type { ClientMetadata } from '../clients/metadata.js';
-import { generateClientSecret, hashClientSecret } from '../clients/secrets.js';
-import { type TestIdentity, type TestPki, createTestPki, generateKeyPair, toCertificateJwk, toJwk } from './pki.js';
+import { invalidOption } from '../errors/errors.js';
+import { type TestClients, createTestClients } from './clients.js';
+import { canWritePkcs12, toPkcs12 } from './pkcs12.js';
+import { type SelfSignedClientCertificateOptions, type TestIdentity, type TestPki, createTestPki } from './pki.js';
 
 /** A demo client with everything a curl user needs to authenticate as it. */
 export interface DemoClient {
   readonly metadata: ClientMetadata;
-  /** Files (absolute paths) holding the client's credentials. */
+  /** Files (paths under the fixture directory) holding the client's credentials. */
   readonly files: {
+    /** Private JWK (JSON). */
     readonly privateKeyJwk?: string;
+    /** PKCS#8 PEM. */
     readonly privateKeyPem?: string;
+    /** The certificate followed by its intermediates, PEM: what `curl --cert` sends. */
     readonly certificatePem?: string;
+    /** Key and chain as PKCS#12, protected by `FixtureSet.pkcs12Password` (RSA identities only). */
+    readonly pkcs12?: string;
   };
   /** Only for the secret methods: the plaintext secret (the registry holds its hash). */
   readonly clientSecret?: string;
@@ -22,131 +28,169 @@ export interface FixtureSet {
   readonly directory: string;
   readonly pki: TestPki;
   readonly files: {
+    /** The root CA certificate: the trust anchor for `--client-ca` and `curl --cacert`. */
     readonly caCertificate: string;
+    readonly intermediateCertificate: string;
+    /** Server certificate and intermediate, PEM. */
     readonly serverCertificate: string;
     readonly serverKey: string;
+    /** Every client's metadata, for `serve --clients`. */
     readonly clients: string;
   };
   readonly clients: readonly DemoClient[];
+  /** Password of every `.p12` file of the set. */
+  readonly pkcs12Password: string;
+  /** The in-memory clients the files were written from. */
+  readonly testClients: TestClients;
 }
 
 export interface FixtureSetOptions {
-  /** Host names and IPs the server certificate is valid for. Default localhost, 127.0.0.1, ::1. */
+  /** Host names the server certificate is valid for. Default localhost. */
   readonly serverHostnames?: readonly string[];
+  /** IP addresses the server certificate is valid for. Default 127.0.0.1, ::1. */
   readonly serverIps?: readonly string[];
   /** Scope every demo client is registered with. */
   readonly scope?: string;
+  /** Lifetime of every certificate, from `notBefore` (default 3650 days). */
   readonly validityDays?: number;
+  /** Start of validity of every certificate (default one hour ago): fixed dates for a committed set. */
+  readonly notBefore?: Date;
+  /** Password of the PKCS#12 bundles (default `changeit`). */
+  readonly pkcs12Password?: string;
 }
 
-const DEMO_SCOPE = 'demo:read demo:write';
+const DEFAULT_VALIDITY_DAYS = 3650;
+const DEFAULT_PKCS12_PASSWORD = 'changeit';
+const ONE_HOUR_MS = 3_600_000;
+const ONE_DAY_MS = 86_400_000;
+const PKI_NAME = 'm2m-token-endpoint demo';
 
-async function writeIdentity(directory: string, name: string, identity: TestIdentity): Promise<{ certificatePem: string; privateKeyPem: string }> {
-  const certificatePem = join(directory, `${name}.cert.pem`);
-  const privateKeyPem = join(directory, `${name}.key.pem`);
-  await writeFile(certificatePem, identity.chainPem);
-  await writeFile(privateKeyPem, identity.privateKeyPem, { mode: 0o600 });
-  return { certificatePem, privateKeyPem };
+/**
+ * Generates a complete demo set into `directory` (created if missing): a test PKI (RSA root and
+ * intermediate, EC P-256 server certificate), the clients of `createTestClients` with their keys as PEM
+ * and JWK, their certificate chains, PKCS#12 bundles of the RSA identities, and the
+ * `clients.json` registry that `serve --clients` reads. Existing files of the same names are
+ * replaced. Secrets are registered as hashes; the plaintext is returned (and printed by the
+ * CLI), never written to `clients.json`.
+ *
+ * The CAs are RSA because node-forge can put only RSA certificates in a PKCS#12 chain (see
+ * `pkcs12.ts`); the clients keep their own key types (EC, RSA, Ed25519).
+ */
+export async function generateFixtureSet(directory: string, options: FixtureSetOptions = {}): Promise<FixtureSet> {
+  const validityDays = options.validityDays ?? DEFAULT_VALIDITY_DAYS;
+  if (!(Number.isFinite(validityDays) && validityDays > 0)) {
+    throw invalidOption('validityDays', `must be a positive number of days (got ${String(validityDays)})`);
+  }
+  const notBefore = options.notBefore ?? new Date(Date.now() - ONE_HOUR_MS);
+  if (!(notBefore instanceof Date) || Number.isNaN(notBefore.getTime())) throw invalidOption('notBefore', 'must be a valid Date');
+  const pkcs12Password = options.pkcs12Password ?? DEFAULT_PKCS12_PASSWORD;
+
+  const pki = await createDatedRsaPki({
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + validityDays * ONE_DAY_MS),
+    serverHostnames: options.serverHostnames ?? ['localhost'],
+    serverIps: options.serverIps ?? ['127.0.0.1', '::1'],
+  });
+  const testClients = await createTestClients({ pki, ...(options.scope === undefined ? {} : { scope: options.scope }) });
+
+  await mkdir(directory, { recursive: true });
+  const path = (name: string): string => join(directory, name);
+  const write = async (name: string, content: string | Buffer, secret = false): Promise<string> => {
+    await writeFile(path(name), content, secret ? { mode: 0o600 } : {});
+    return path(name);
+  };
+  const json = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+  const caCertificate = await write('ca.pem', pki.trustAnchorsPem);
+  const intermediateCertificate = await write('intermediate-ca.pem', pki.issuingCa.certificatePem);
+  const serverCertificate = await write('server.cert.pem', pki.server.chainPem);
+  const serverKey = await write('server.key.pem', pki.server.privateKeyPem, true);
+
+  const { privateKeyJwt, clientSecretBasic, clientSecretPost, tlsClientAuthDn, tlsClientAuthSan, selfSignedTlsClientAuth } =
+    testClients.byMethod;
+  const writeIdentity = async (name: string, identity: TestIdentity): Promise<DemoClient['files']> => ({
+    certificatePem: await write(`${name}.cert.pem`, identity.chainPem),
+    privateKeyPem: await write(`${name}.key.pem`, identity.privateKeyPem, true),
+    privateKeyJwk: await write(`${name}.key.json`, json(identity.privateJwk), true),
+    ...(canWritePkcs12(identity)
+      ? { pkcs12: await write(`${name}.p12`, toPkcs12(identity, { password: pkcs12Password, friendlyName: name }), true) }
+      : {}),
+  });
+
+  const clients: DemoClient[] = [
+    {
+      metadata: privateKeyJwt.metadata,
+      files: {
+        privateKeyJwk: await write(`${privateKeyJwt.clientId}.key.json`, json(privateKeyJwt.privateJwk), true),
+        privateKeyPem: await write(`${privateKeyJwt.clientId}.key.pem`, privateKeyJwt.privateKeyPem, true),
+      },
+    },
+    ...[clientSecretBasic, clientSecretPost].map((client) => ({ metadata: client.metadata, files: {}, clientSecret: client.clientSecret })),
+  ];
+  for (const client of [tlsClientAuthDn, tlsClientAuthSan, selfSignedTlsClientAuth]) {
+    clients.push({ metadata: client.metadata, files: await writeIdentity(client.clientId, client.identity) });
+  }
+  const clientsFile = await write('clients.json', json(testClients.metadata));
+
+  return Object.freeze({
+    directory,
+    pki,
+    files: { caCertificate, intermediateCertificate, serverCertificate, serverKey, clients: clientsFile },
+    clients,
+    pkcs12Password,
+    testClients,
+  });
+}
+
+interface DatedPkiOptions {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly serverHostnames: readonly string[];
+  readonly serverIps: readonly string[];
 }
 
 /**
- * Generates a complete demo set into `directory` (created if missing): a test PKI, a server
- * certificate, and one client per authentication method with its keys or certificate, plus the
- * `clients.json` registry that `serve --clients` reads. Secrets are registered as hashes; the
- * plaintext is returned (and printed by `serve`), never written to `clients.json`.
+ * RSA root → RSA intermediate (pathLength 0) → EC server, like `createTestPki`, but with
+ * the same explicit `notBefore`/`notAfter` on every certificate it issues, which `createTestPki`
+ * cannot do (it dates from "now"): a committed fixture set must not change its dates.
  */
-export async function generateFixtureSet(directory: string, options: FixtureSetOptions = {}): Promise<FixtureSet> {
-  await mkdir(directory, { recursive: true });
-  const scope = options.scope ?? DEMO_SCOPE;
-  const pki = await createTestPki({
-    intermediate: true,
-    serverHostnames: [...(options.serverHostnames ?? ['localhost'])],
-    serverIps: [...(options.serverIps ?? ['127.0.0.1', '::1'])],
-    ...(options.validityDays === undefined ? {} : { validityDays: options.validityDays }),
+async function createDatedRsaPki(options: DatedPkiOptions): Promise<TestPki> {
+  // Only its low-level factory is used: every certificate below names its issuer and dates.
+  const factory = await createTestPki({ intermediate: false });
+  const dated = <T extends SelfSignedClientCertificateOptions>(certificate: T): T => ({
+    ...certificate,
+    notBefore: certificate.notBefore ?? options.notBefore,
+    notAfter: certificate.notAfter ?? options.notAfter,
+    keyType: certificate.keyType ?? 'rsa',
   });
-
-  const caCertificate = join(directory, 'ca.pem');
-  await writeFile(caCertificate, pki.trustAnchorsPem);
-  const server = await writeIdentity(directory, 'server', pki.server);
-
-  const clients: DemoClient[] = [];
-
-  // private_key_jwt (RFC 7523): an ES256 key; the registry holds only the public JWK.
-  const keyPair = await generateKeyPair('ec-p256');
-  const kid = 'demo-private-key-jwt-1';
-  const privateJwk: JWK = { ...(keyPair.privateKey.export({ format: 'jwk' }) as JWK), kid, alg: 'ES256' };
-  const privateKeyJwk = join(directory, 'demo-private-key-jwt.key.json');
-  await writeFile(privateKeyJwk, `${JSON.stringify(privateJwk, null, 2)}\n`, { mode: 0o600 });
-  clients.push({
-    metadata: {
-      client_id: 'demo-private-key-jwt',
-      token_endpoint_auth_method: 'private_key_jwt',
-      jwks: { keys: [{ ...toJwk(keyPair.publicKey), kid, alg: 'ES256', use: 'sig' }] },
-      scope,
-    },
-    files: { privateKeyJwk },
-  });
-
-  // client_secret_basic / client_secret_post: the baseline users migrate away from.
-  for (const method of ['client_secret_basic', 'client_secret_post'] as const) {
-    const clientSecret = generateClientSecret();
-    clients.push({
-      metadata: {
-        client_id: `demo-${method.replaceAll('_', '-')}`,
-        token_endpoint_auth_method: method,
-        client_secret_hash: await hashClientSecret(clientSecret),
-        scope,
-      },
-      files: {},
-      clientSecret,
-    });
-  }
-
-  // tls_client_auth (RFC 8705 §2.1): one identified by subject DN, one by a DNS SAN. Both get
-  // certificate-bound tokens (RFC 8705 §3).
-  const dnIdentity = await pki.issueClientCertificate({ subject: 'CN=demo-tls-client-auth-dn,OU=Payments,O=Demo Corp,C=DE', keyType: 'ec-p256' });
-  clients.push({
-    metadata: {
-      client_id: 'demo-tls-client-auth-dn',
-      token_endpoint_auth_method: 'tls_client_auth',
-      tls_client_auth_subject_dn: 'CN=demo-tls-client-auth-dn,OU=Payments,O=Demo Corp,C=DE',
-      tls_client_certificate_bound_access_tokens: true,
-      scope,
-    },
-    files: await writeIdentity(directory, 'demo-tls-client-auth-dn', dnIdentity),
-  });
-  const sanIdentity = await pki.issueClientCertificate({ subject: 'CN=demo-tls-client-auth-san', san: { dns: ['demo-client.example.test'] }, keyType: 'rsa' });
-  clients.push({
-    metadata: {
-      client_id: 'demo-tls-client-auth-san',
-      token_endpoint_auth_method: 'tls_client_auth',
-      tls_client_auth_san_dns: 'demo-client.example.test',
-      tls_client_certificate_bound_access_tokens: true,
-      scope,
-    },
-    files: await writeIdentity(directory, 'demo-tls-client-auth-san', sanIdentity),
-  });
-
-  // self_signed_tls_client_auth (RFC 8705 §2.2): the certificate itself is registered (x5c).
-  const selfSigned = await pki.createSelfSignedClientCertificate({ subject: 'CN=demo-self-signed', keyType: 'ed25519' });
-  clients.push({
-    metadata: {
-      client_id: 'demo-self-signed',
-      token_endpoint_auth_method: 'self_signed_tls_client_auth',
-      jwks: { keys: [toCertificateJwk(selfSigned, { kid: 'demo-self-signed-1' })] },
-      tls_client_certificate_bound_access_tokens: true,
-      scope,
-    },
-    files: await writeIdentity(directory, 'demo-self-signed', selfSigned),
-  });
-
-  const clientsFile = join(directory, 'clients.json');
-  await writeFile(clientsFile, `${JSON.stringify(clients.map((client) => client.metadata), null, 2)}\n`);
-
-  return {
-    directory,
-    pki,
-    files: { caCertificate, serverCertificate: server.certificatePem, serverKey: server.privateKeyPem, clients: clientsFile },
-    clients,
+  const organization = `O=${PKI_NAME} PKI`;
+  const root = await factory.issueCertificate(dated({ subject: `CN=${PKI_NAME} Root CA,${organization}`, ca: true, issuer: 'self' }));
+  // The intermediate signs leaves only: a leaf posing as a CA must fail path validation.
+  const intermediate = await factory.issueCertificate(
+    dated({ subject: `CN=${PKI_NAME} Intermediate CA,${organization}`, ca: true, pathLength: 0, issuer: root }),
+  );
+  const server = await factory.issueCertificate(
+    dated({
+      subject: `CN=${PKI_NAME} Server,${organization}`,
+      san: { dns: options.serverHostnames, ip: options.serverIps },
+      extendedKeyUsage: ['serverAuth'],
+      issuer: intermediate,
+      // Never in a PKCS#12 chain, so it need not be RSA; EC keeps generation fast.
+      keyType: 'ec-p256',
+    }),
+  );
+  const pki: TestPki = {
+    root,
+    intermediate,
+    issuingCa: intermediate,
+    server,
+    trustAnchorsPem: root.certificatePem,
+    issueCertificate: (certificate) => factory.issueCertificate(dated({ ...certificate, issuer: certificate.issuer ?? intermediate })),
+    issueClientCertificate: (certificate) =>
+      factory.issueCertificate(
+        dated({ ...certificate, issuer: certificate.issuer ?? intermediate, extendedKeyUsage: certificate.extendedKeyUsage ?? ['clientAuth'] }),
+      ),
+    createSelfSignedClientCertificate: (certificate) => factory.createSelfSignedClientCertificate(dated(certificate)),
   };
+  return Object.freeze(pki);
 }
