@@ -2,14 +2,18 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import express from 'express';
+import { Hono } from 'hono';
+import { type HttpBindings, serve } from '@hono/node-server';
+import { createFetchHandler } from '../../src/adapters/fetch.js';
 import { tokenEndpoint } from '../../src/adapters/fastify.js';
 import { createNodeHandler } from '../../src/adapters/node.js';
+import { tlsClientCertificateOf } from '../../src/adapters/tls-socket.js';
 import type { TokenEndpoint } from '../../src/core/token-endpoint.js';
 import type { TestPki } from '../../src/testing/pki.js';
 
-export type AdapterName = 'fastify' | 'node' | 'express';
+export type AdapterName = 'fastify' | 'node' | 'express' | 'hono';
 /** Every conformance suite runs once per adapter, over real HTTPS. */
-export const ADAPTERS: readonly AdapterName[] = ['fastify', 'node', 'express'];
+export const ADAPTERS: readonly AdapterName[] = ['fastify', 'node', 'express', 'hono'];
 
 export interface RunningServer {
   /** `https://127.0.0.1:PORT` */
@@ -24,6 +28,10 @@ export function serverTlsOptions(pki: TestPki): https.ServerOptions {
 
 async function listen(server: https.Server, port: number): Promise<RunningServer> {
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return running(server);
+}
+
+function running(server: https.Server): RunningServer {
   const address = server.address() as AddressInfo;
   return {
     origin: `https://127.0.0.1:${address.port}`,
@@ -45,6 +53,27 @@ export async function startServer(adapter: AdapterName, endpoint: TokenEndpoint,
     await app.listen({ port, host: '127.0.0.1' });
     const address = app.server.address() as AddressInfo;
     return { origin: `https://127.0.0.1:${address.port}`, close: () => app.close() };
+  }
+  if (adapter === 'hono') {
+    // The Fetch adapter as a Hono middleware on @hono/node-server: the Request carries neither the
+    // TLS client certificate nor the peer address, so the route hands them over from the socket.
+    const handle = createFetchHandler(endpoint);
+    const app = new Hono<{ Bindings: HttpBindings }>();
+    app.use('*', async (c, next) => {
+      const socket = c.env.incoming.socket;
+      const response = await handle(c.req.raw, { tlsClientCertificate: tlsClientCertificateOf(socket), peerAddress: socket.remoteAddress });
+      if (response) return response;
+      await next();
+      return undefined;
+    });
+    const server = await new Promise<https.Server>((resolve, reject) => {
+      const created = serve(
+        { fetch: app.fetch, createServer: https.createServer, serverOptions: serverTlsOptions(pki), port, hostname: '127.0.0.1' },
+        () => resolve(created as https.Server),
+      );
+      created.once('error', reject);
+    });
+    return running(server);
   }
   if (adapter === 'express') {
     const app = express();
