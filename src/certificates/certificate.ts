@@ -1,14 +1,22 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
+import { AsnArray, AsnParser, AsnProp, AsnPropTypes, AsnSerializer, AsnType, AsnTypeTypes, type OctetString } from '@peculiar/asn1-schema';
+import {
+  Certificate,
+  ExtendedKeyUsage,
+  KeyUsage as AsnKeyUsage,
+  Name,
+  OtherName,
+  Version,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+} from '@peculiar/asn1-x509';
+import { type AsnType as Asn1Node, Boolean as AsnBoolean, Constructed, type FromBerResult, fromBER } from 'asn1js';
 import { OAuthError } from '../errors/errors.js';
 import { base64url, sha256 } from '../util/encoding.js';
 import { LruCache } from '../util/lru.js';
-import {
-  type AttributeTypeAndValue,
-  type DistinguishedName,
-  decodeAttributeValue,
-  distinguishedNameMatch,
-  freezeDistinguishedName,
-} from './distinguished-name.js';
+import { type DistinguishedName, attributeValueOf, distinguishedNameMatch, freezeDistinguishedName } from './distinguished-name.js';
 import type { SubjectAltNames } from './subject-alt-name.js';
 
 /** RFC 5280 §4.2.1.3 key usage bits, named as in the RFC. */
@@ -87,14 +95,18 @@ const cache = new LruCache<string, ParsedCertificate>(DEFAULT_CACHE_SIZE);
  * Decodes a certificate: DER bytes, a string holding exactly one PEM `CERTIFICATE` block, or a
  * Node `X509Certificate`. Results are cached by SHA-256 of the DER in a bounded LRU (10,000).
  *
- * Validated here: strict DER structure of the certificate, TBSCertificate, names, validity and
- * the extensions we read (basicConstraints, keyUsage, extKeyUsage, subjectAltName); no
- * duplicate extensions (RFC 5280 §4.2); matching inner and outer signature algorithms (RFC 5280
- * §4.1.1.2); and OpenSSL accepts the same bytes. Left to the caller: validity at a given time,
- * the chain (`createCertificateVerifier`), identity (`compileTlsIdentityMatcher`).
+ * The ASN.1 is decoded by asn1js and asn1-schema with the RFC 5280 schemas of asn1-x509 (the
+ * schema layer of @peculiar/x509). Validated here: DER framing of every element (definite minimal
+ * lengths, no element running past its container, DER BOOLEANs, no trailing data); the structure
+ * of the extensions we read (basicConstraints, keyUsage, extKeyUsage, subjectAltName), which must
+ * re-encode to the same bytes; validity times in the RFC 5280 form; no duplicate extensions (RFC
+ * 5280 §4.2); matching inner and outer signature algorithms (RFC 5280 §4.1.1.2); and OpenSSL
+ * accepts the same bytes, which also holds the certificate structure to its strict decoding. Left
+ * to the caller: validity at a given time, the chain (`createCertificateVerifier`), identity
+ * (`compileTlsIdentityMatcher`).
  *
- * Hostile input is bounded: at most 64 KiB of DER, a fixed decoding depth (no generic ASN.1
- * recursion), and every failure — including ones inside OpenSSL — becomes
+ * Hostile input is bounded: at most 64 KiB of DER, nesting depth 64 and 1,024 elements per
+ * decoding, and every failure — including ones inside asn1js and OpenSSL — becomes
  * `OAuthError('certificate_malformed')`.
  *
  * @throws OAuthError `certificate_malformed`
@@ -193,283 +205,186 @@ function malformed(detail: string): OAuthError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A strict, minimal DER reader (X.690 §10). It reads only the fixed structure of RFC 5280
-// certificates, one known level at a time, so nesting depth is bounded by the schema rather than
-// by the input; exact byte ranges are kept, so the SPKI hash covers the bytes as encoded.
+// asn1js reads the DER and asn1-schema maps it onto the RFC 5280 classes of asn1-x509, the schema
+// layer of @peculiar/x509. Checked on top: DER rules that a BER reader lets through, the profile.
 // ---------------------------------------------------------------------------------------------
 
 class DerError extends Error {}
 
-interface Element {
-  readonly tag: number;
-  readonly start: number;
-  readonly contentStart: number;
-  readonly end: number;
-}
+/**
+ * asn1js limits for hostile input, per decoding (the certificate, then each extension we read).
+ * asn1js recurses once per nesting level: `maxDepth` stops 10,000 nested SEQUENCEs at level 64,
+ * in microseconds, with the stack untouched (certificates nest about 10 deep; OpenSSL refuses
+ * over 30). `maxNodes` bounds the work: asn1-schema spends tens of µs per element, and a
+ * certificate has about 100 outside its extensions, a SAN list one per name. Without
+ * `parseEmbedded: false`, asn1js would try to decode every OCTET and BIT STRING as ASN.1.
+ */
+const BER_OPTIONS = { maxDepth: 64, maxNodes: 1024, parseEmbedded: false, copyInput: false } as const;
 
-const TAG_BOOLEAN = 0x01;
-const TAG_INTEGER = 0x02;
-const TAG_BIT_STRING = 0x03;
-const TAG_OCTET_STRING = 0x04;
-const TAG_OID = 0x06;
-const TAG_UTC_TIME = 0x17;
-const TAG_GENERALIZED_TIME = 0x18;
-const TAG_SEQUENCE = 0x30;
-const TAG_SET = 0x31;
-
-function readElement(der: Buffer, offset: number, limit: number): Element {
-  const tag = der[offset];
-  const first = der[offset + 1];
-  if (tag === undefined || first === undefined || offset + 2 > limit) throw new DerError('truncated DER element');
-  // X.690 §8.1.2.4: high tag numbers never occur in certificates.
-  if ((tag & 0x1f) === 0x1f) throw new DerError('unsupported high-number DER tag');
-  let contentStart = offset + 2;
-  let length = first;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    // X.690 §10.1: definite form only; 3 length octets already exceed our 64 KiB cap.
-    if (count === 0) throw new DerError('indefinite length is not DER');
-    if (count > 3) throw new DerError('DER length too large');
-    if (contentStart + count > limit) throw new DerError('truncated DER length');
-    length = 0;
-    for (let index = 0; index < count; index++) length = length * 256 + (der[contentStart + index] as number);
-    // X.690 §10.1: the minimum number of length octets.
-    if (length < 0x80 || der[contentStart] === 0) throw new DerError('non-minimal DER length');
-    contentStart += count;
+/** Exactly one element, in DER: X.690 §10.1 definite, minimal lengths and §11.1 BOOLEANs, over the whole tree. */
+function decodeDer(bytes: Uint8Array, what: string): Asn1Node {
+  let decoded: FromBerResult;
+  try {
+    decoded = fromBER(bytes, BER_OPTIONS);
+  } catch (cause) {
+    // asn1js throws rather than reporting some malformed content (an odd-length BMPString).
+    throw new DerError(`${what}: not DER (${(cause as Error).message})`);
   }
-  const end = contentStart + length;
-  if (end > limit) throw new DerError('DER element runs past its container');
-  return { tag, start: offset, contentStart, end };
-}
-
-function expectElement(der: Buffer, offset: number, limit: number, tag: number, what: string): Element {
-  const element = readElement(der, offset, limit);
-  if (element.tag !== tag) throw new DerError(`${what}: unexpected DER tag 0x${element.tag.toString(16)}`);
-  return element;
-}
-
-function childrenOf(der: Buffer, parent: Element): Element[] {
-  const children: Element[] = [];
-  for (let offset = parent.contentStart; offset < parent.end; ) {
-    const child = readElement(der, offset, parent.end);
-    children.push(child);
-    offset = child.end;
-  }
-  return children;
-}
-
-function content(der: Buffer, element: Element): Buffer {
-  return der.subarray(element.contentStart, element.end);
-}
-
-function decodeOid(der: Buffer, element: Element): string {
-  if (element.tag !== TAG_OID) throw new DerError('expected an OBJECT IDENTIFIER');
-  const bytes = content(der, element);
-  if (bytes.length === 0 || bytes.length > 64) throw new DerError('bad OBJECT IDENTIFIER length');
-  const arcs: number[] = [];
-  let value = 0;
-  let width = 0;
-  for (let index = 0; index < bytes.length; index++) {
-    const byte = bytes[index] as number;
-    // X.690 §8.19.2: minimal base-128; 7 groups (49 bits) keep the arithmetic exact.
-    if (width === 0 && byte === 0x80) throw new DerError('non-minimal OBJECT IDENTIFIER');
-    if (++width > 7) throw new DerError('OBJECT IDENTIFIER arc too large');
-    value = value * 128 + (byte & 0x7f);
-    if ((byte & 0x80) === 0) {
-      if (arcs.length === 0) {
-        // X.690 §8.19.4: the first subidentifier packs the first two arcs.
-        const firstArc = value < 40 ? 0 : value < 80 ? 1 : 2;
-        arcs.push(firstArc, value - firstArc * 40);
-      } else {
-        arcs.push(value);
-      }
-      value = 0;
-      width = 0;
+  const { offset, result } = decoded;
+  if (offset === -1) throw new DerError(`${what}: ${result.error || 'not DER'}`);
+  if (offset !== bytes.length) throw new DerError(`${what}: trailing data after the element`);
+  for (const pending = [result]; pending.length > 0; ) {
+    const node = pending.pop() as Asn1Node;
+    const { isIndefiniteForm, length, blockLength } = node.lenBlock;
+    if (isIndefiniteForm) throw new DerError(`${what}: indefinite length is not DER`);
+    if (blockLength > 1 && (length < 0x80 || node.valueBeforeDecodeView[node.idBlock.blockLength + 1] === 0)) {
+      throw new DerError(`${what}: non-minimal DER length`);
     }
+    // asn1js does not check that the last child of a constructed element ends where its parent does.
+    if (node.valueBeforeDecodeView.length !== node.idBlock.blockLength + blockLength + length) {
+      throw new DerError(`${what}: an element runs past its container`);
+    }
+    // DER TRUE is 0xFF; asn1js, like OpenSSL, reads any non-zero octet as TRUE.
+    if (node instanceof AsnBoolean && !(length === 1 && [0, 0xff].includes(node.valueBlock.valueHexView[0] as number))) {
+      throw new DerError(`${what}: BOOLEAN is not DER`);
+    }
+    pending.push(...children(node));
   }
-  if (width !== 0) throw new DerError('truncated OBJECT IDENTIFIER');
-  return arcs.join('.');
+  return result;
 }
 
-function decodeBoolean(der: Buffer, element: Element): boolean {
-  const bytes = content(der, element);
-  // X.690 §11.1: TRUE is 0xFF in DER.
-  if (element.tag !== TAG_BOOLEAN || bytes.length !== 1 || (bytes[0] !== 0 && bytes[0] !== 0xff)) {
-    throw new DerError('bad BOOLEAN');
-  }
-  return bytes[0] === 0xff;
+function children(node: Asn1Node): Asn1Node[] {
+  return node instanceof Constructed ? node.valueBlock.value : [];
 }
 
-/** A small non-negative INTEGER (versions, pathLenConstraint). */
-function decodeSmallUnsigned(der: Buffer, element: Element, what: string): number {
-  const bytes = content(der, element);
-  if (element.tag !== TAG_INTEGER || bytes.length === 0) throw new DerError(`${what}: bad INTEGER`);
-  if ((bytes[0] as number) & 0x80) throw new DerError(`${what}: negative INTEGER`);
-  if (bytes.length > 1 && bytes[0] === 0 && ((bytes[1] as number) & 0x80) === 0) throw new DerError(`${what}: non-minimal INTEGER`);
-  if (bytes.length > 5 || (bytes.length === 5 && bytes[0] !== 0)) throw new DerError(`${what}: INTEGER too large`);
-  return bytes.readUIntBE(0, bytes.length);
+function child(node: Asn1Node, index: number): Asn1Node {
+  const found = children(node)[index];
+  if (!found) throw new DerError('unexpected certificate structure');
+  return found;
 }
 
-const UTC_TIME = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
-const GENERALIZED_TIME = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/;
-
-/** RFC 5280 §4.1.2.5.1/2: `YYMMDDHHMMSSZ` (YY ≥ 50 → 19YY) or `YYYYMMDDHHMMSSZ`, seconds and Z required. */
-function decodeTime(der: Buffer, element: Element): number {
-  const text = content(der, element).toString('latin1');
-  let match: RegExpExecArray | null;
-  let year: number;
-  if (element.tag === TAG_UTC_TIME && (match = UTC_TIME.exec(text))) {
-    const yy = Number(match[1]);
-    year = yy >= 50 ? 1900 + yy : 2000 + yy;
-  } else if (element.tag === TAG_GENERALIZED_TIME && (match = GENERALIZED_TIME.exec(text))) {
-    year = Number(match[1]);
-  } else {
-    throw new DerError('validity time is not a DER UTCTime or GeneralizedTime');
+function fromAsn<T>(node: Asn1Node, schema: new () => T, what: string): T {
+  try {
+    return AsnParser.fromASN(node, schema);
+  } catch (cause) {
+    throw new DerError(`${what}: ${(cause as Error).message}`);
   }
-  const [month, day, hour, minute, second] = match.slice(2, 7).map(Number) as [number, number, number, number, number];
-  const time = Date.UTC(year, month - 1, day, hour, minute, second);
-  const check = new Date(time);
-  // Date.UTC rolls 31 February over; a round trip catches it.
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
-    throw new DerError('validity time out of range');
-  }
-  return time;
 }
 
-const OID_BASIC_CONSTRAINTS = '2.5.29.19';
-const OID_KEY_USAGE = '2.5.29.15';
-const OID_EXT_KEY_USAGE = '2.5.29.37';
-const OID_SUBJECT_ALT_NAME = '2.5.29.17';
+/**
+ * asn1-schema is lenient: it ignores elements after those its schema names, does not check the
+ * type of SEQUENCE OF items or the tag of a SEQUENCE OF, and accepts BER forms. Whatever OpenSSL
+ * does not decode for us must therefore encode back to exactly the input bytes.
+ */
+function reencodes(value: object, node: Asn1Node): boolean {
+  try {
+    return Buffer.from(AsnSerializer.serialize(value)).equals(node.valueBeforeDecodeView);
+  } catch {
+    return false;
+  }
+}
 
-// issuerUniqueID [1] IMPLICIT, subjectUniqueID [2] IMPLICIT (RFC 5280 §4.1.2.8).
-const UNIQUE_IDENTIFIER_TAGS = [0x81, 0x82] as const;
+/** An extension value (OpenSSL does not decode those when it parses a certificate). */
+function decodeExtension<T extends object>(extnValue: OctetString, schema: new () => T, what: string): T {
+  const node = decodeDer(new Uint8Array(extnValue.buffer), what);
+  const value = fromAsn(node, schema, what);
+  if (!reencodes(value, node)) throw new DerError(`${what}: not DER or not the RFC 5280 structure`);
+  return value;
+}
 
-const KEY_USAGE_BITS = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const satisfies readonly (keyof KeyUsage)[];
+/** RFC 5280 §4.2.1.9, `cA` OPTIONAL rather than DEFAULT FALSE: an explicit FALSE is not DER, but CAs write it and OpenSSL accepts it. */
+class BasicConstraintsSyntax {
+  cA?: boolean;
+  pathLenConstraint?: number | string;
+}
+AsnProp({ type: AsnPropTypes.Boolean, optional: true })(BasicConstraintsSyntax.prototype, 'cA');
+AsnProp({ type: AsnPropTypes.Integer, optional: true })(BasicConstraintsSyntax.prototype, 'pathLenConstraint');
+
+/**
+ * RFC 5280 §4.2.1.6 GeneralName as asn1-x509 declares it, except: iPAddress stays octets (asn1-x509
+ * turns it into text, lossily for IPv4-mapped IPv6), and x400Address and ediPartyName, obsolete
+ * and never matched, stay opaque (asn1-x509 declares x400Address primitive: real ones would fail).
+ */
+class GeneralName {
+  rfc822Name?: string;
+  dNSName?: string;
+  uniformResourceIdentifier?: string;
+  iPAddress?: ArrayBuffer;
+}
+class GeneralNames extends AsnArray<GeneralName> {}
+for (const [key, options] of [
+  ['otherName', { type: OtherName, context: 0, implicit: true }],
+  ['rfc822Name', { type: AsnPropTypes.IA5String, context: 1, implicit: true }],
+  ['dNSName', { type: AsnPropTypes.IA5String, context: 2, implicit: true }],
+  ['x400Address', { type: AsnPropTypes.Any, context: 3, implicit: true, repeated: 'sequence' }],
+  ['directoryName', { type: Name, context: 4 }],
+  ['ediPartyName', { type: AsnPropTypes.Any, context: 5, implicit: true, repeated: 'sequence' }],
+  ['uniformResourceIdentifier', { type: AsnPropTypes.IA5String, context: 6, implicit: true }],
+  ['iPAddress', { type: AsnPropTypes.OctetString, context: 7, implicit: true }],
+  ['registeredID', { type: AsnPropTypes.ObjectIdentifier, context: 8, implicit: true }],
+] as const) {
+  AsnProp(options)(GeneralName.prototype, key);
+}
+AsnType({ type: AsnTypeTypes.Choice })(GeneralName);
+AsnType({ type: AsnTypeTypes.Sequence, itemType: GeneralName })(GeneralNames);
 
 function decodeCertificate(der: Buffer, thumbprintS256: string, given: X509Certificate | undefined): ParsedCertificate {
-  // RFC 5280 §4.1: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
-  const certificate = expectElement(der, 0, der.length, TAG_SEQUENCE, 'Certificate');
-  if (certificate.end !== der.length) throw new DerError('trailing data after the certificate');
-  const [tbs, outerAlgorithm, signatureValue, ...extra] = childrenOf(der, certificate);
-  if (!tbs || tbs.tag !== TAG_SEQUENCE || !outerAlgorithm || outerAlgorithm.tag !== TAG_SEQUENCE || signatureValue?.tag !== TAG_BIT_STRING || extra.length > 0) {
-    throw new DerError('Certificate is not SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }');
-  }
-  const algorithmChildren = childrenOf(der, outerAlgorithm);
-  if (!algorithmChildren[0]) throw new DerError('empty signatureAlgorithm');
-  const signatureAlgorithm = decodeOid(der, algorithmChildren[0]);
+  const root = decodeDer(der, 'Certificate');
+  const certificate = fromAsn(root, Certificate, 'Certificate');
+  const tbs = certificate.tbsCertificate;
+  // TBSCertificate elements whose exact bytes matter, where the schema just found them: after the
+  // optional version [0], serialNumber (0), signature (1), issuer, validity, subject, SPKI (5).
+  const tbsNode = child(root, 0);
+  const at = child(tbsNode, 0).idBlock.tagClass === 3 ? 1 : 0;
+  const field = (index: number): Asn1Node => child(tbsNode, at + index);
 
-  const fields = childrenOf(der, tbs);
-  let index = 0;
-  let version = 1;
-  if (fields[0]?.tag === 0xa0) {
-    // version [0] EXPLICIT INTEGER { v1(0), v2(1), v3(2) }
-    const inner = childrenOf(der, fields[0]);
-    if (inner.length !== 1) throw new DerError('bad version');
-    version = decodeSmallUnsigned(der, inner[0] as Element, 'version') + 1;
-    if (version > 3) throw new DerError(`unknown certificate version ${version}`);
-    index++;
+  if (!Number.isSafeInteger(tbs.version) || tbs.version < Version.v1 || tbs.version > Version.v3) {
+    throw new DerError(`unknown certificate version ${Number(tbs.version) + 1}`);
   }
-  const serial = fields[index++];
-  const innerAlgorithm = fields[index++];
-  const issuer = fields[index++];
-  const validity = fields[index++];
-  const subject = fields[index++];
-  const spki = fields[index++];
-  if (
-    serial?.tag !== TAG_INTEGER ||
-    innerAlgorithm?.tag !== TAG_SEQUENCE ||
-    issuer?.tag !== TAG_SEQUENCE ||
-    validity?.tag !== TAG_SEQUENCE ||
-    subject?.tag !== TAG_SEQUENCE ||
-    spki?.tag !== TAG_SEQUENCE
-  ) {
-    throw new DerError('TBSCertificate fields are missing or out of order');
-  }
+  if ((tbs.issuerUniqueID || tbs.subjectUniqueID) && tbs.version === Version.v1) throw new DerError('unique identifiers in a v1 certificate');
+  if (tbs.extensions && tbs.version !== Version.v3) throw new DerError('extensions in a certificate that is not v3');
   // RFC 5280 §4.1.1.2: signatureAlgorithm MUST equal TBSCertificate.signature.
-  if (!der.subarray(innerAlgorithm.start, innerAlgorithm.end).equals(der.subarray(outerAlgorithm.start, outerAlgorithm.end))) {
+  if (Buffer.compare(field(1).valueBeforeDecodeView, child(root, 1).valueBeforeDecodeView) !== 0) {
     throw new DerError('inner and outer signature algorithms differ');
   }
-  // issuerUniqueID [1] and subjectUniqueID [2] (v2/v3), then extensions [3] (v3 only).
-  let uniqueIdentifiers = false;
-  for (const tag of UNIQUE_IDENTIFIER_TAGS) {
-    if (fields[index]?.tag === tag) {
-      index++;
-      uniqueIdentifiers = true;
-    }
+  // RFC 5280 §4.1.2.5: YYMMDDHHMMSSZ or YYYYMMDDHHMMSSZ. asn1js rolls 31 February over and reads
+  // fractions and local times; the canonical encoding of what it read must be the input.
+  const [notBefore, notAfter] = [tbs.validity.notBefore.getTime(), tbs.validity.notAfter.getTime()];
+  if (!reencodes(tbs.validity, field(3)) || notBefore.getUTCMilliseconds() !== 0 || notAfter.getUTCMilliseconds() !== 0) {
+    throw new DerError('validity time out of range or not in the RFC 5280 form');
   }
-  let extensionsElement: Element | undefined;
-  if (fields[index]?.tag === 0xa3) extensionsElement = fields[index++];
-  if (index !== fields.length) throw new DerError('unexpected data at the end of TBSCertificate');
-  if (uniqueIdentifiers && version < 2) throw new DerError('unique identifiers in a v1 certificate');
-  if (extensionsElement && version !== 3) throw new DerError('extensions in a certificate that is not v3');
-
-  const [notBeforeElement, notAfterElement, ...moreTimes] = childrenOf(der, validity);
-  if (!notBeforeElement || !notAfterElement || moreTimes.length > 0) throw new DerError('Validity is not SEQUENCE { notBefore, notAfter }');
-  const notBefore = decodeTime(der, notBeforeElement);
-  const notAfter = decodeTime(der, notAfterElement);
-
-  const issuerName = decodeName(der, issuer);
-  const subjectName = decodeName(der, subject);
+  const issuerName = decodeName(tbs.issuer, field(2));
+  const subjectName = decodeName(tbs.subject, field(4));
 
   let basicConstraints: BasicConstraints | undefined;
   let keyUsage: KeyUsage | undefined;
   let extendedKeyUsage: readonly string[] | undefined;
   let subjectAltNames: SubjectAltNames = EMPTY_SANS;
   const criticalExtensions: string[] = [];
-  if (extensionsElement) {
-    const sequences = childrenOf(der, extensionsElement);
-    if (sequences.length !== 1 || sequences[0]?.tag !== TAG_SEQUENCE) throw new DerError('extensions [3] must hold one SEQUENCE');
-    const seen = new Set<string>();
-    for (const extension of childrenOf(der, sequences[0])) {
-      if (extension.tag !== TAG_SEQUENCE) throw new DerError('Extension is not a SEQUENCE');
-      const parts = childrenOf(der, extension);
-      const oid = decodeOid(der, parts[0] ?? throwDer('empty Extension'));
-      let valueElement = parts[1];
-      let critical = false;
-      if (valueElement?.tag === TAG_BOOLEAN) {
-        critical = decodeBoolean(der, valueElement);
-        valueElement = parts[2];
-      }
-      if (valueElement?.tag !== TAG_OCTET_STRING || parts.length !== (parts[1]?.tag === TAG_BOOLEAN ? 3 : 2)) {
-        throw new DerError(`extension ${oid} is not SEQUENCE { extnID, critical, extnValue }`);
-      }
-      // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular
-      // extension" — two SAN extensions would let two parsers see two identities.
-      if (seen.has(oid)) throw new DerError(`duplicate extension ${oid}`);
-      seen.add(oid);
-      if (critical) criticalExtensions.push(oid);
-      const value = content(der, valueElement);
-      switch (oid) {
-        case OID_BASIC_CONSTRAINTS:
-          basicConstraints = decodeBasicConstraints(value);
-          break;
-        case OID_KEY_USAGE:
-          keyUsage = decodeKeyUsage(value);
-          break;
-        case OID_EXT_KEY_USAGE:
-          extendedKeyUsage = decodeExtendedKeyUsage(value);
-          break;
-        case OID_SUBJECT_ALT_NAME:
-          subjectAltNames = decodeSubjectAltNames(value);
-          break;
-        default:
-          break;
-      }
+  const seen = new Set<string>();
+  for (const { extnID: oid, critical, extnValue } of tbs.extensions ?? []) {
+    // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular
+    // extension" — two SAN extensions would let two parsers see two identities.
+    if (seen.has(oid)) throw new DerError(`duplicate extension ${oid}`);
+    seen.add(oid);
+    if (critical) criticalExtensions.push(oid);
+    if (oid === id_ce_basicConstraints) {
+      basicConstraints = toBasicConstraints(decodeExtension(extnValue, BasicConstraintsSyntax, 'basicConstraints'));
+    } else if (oid === id_ce_keyUsage) {
+      keyUsage = toKeyUsage(decodeExtension(extnValue, AsnKeyUsage, 'keyUsage'));
+    } else if (oid === id_ce_extKeyUsage) {
+      // RFC 5280 §4.2.1.12: ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId
+      const purposes = decodeExtension(extnValue, ExtendedKeyUsage, 'extKeyUsage');
+      if (purposes.length === 0) throw new DerError('extKeyUsage: empty');
+      extendedKeyUsage = Object.freeze(Array.from(purposes));
+    } else if (oid === id_ce_subjectAltName) {
+      subjectAltNames = toSubjectAltNames(decodeExtension(extnValue, GeneralNames, 'subjectAltName'));
     }
   }
 
-  // OpenSSL must accept the same bytes: it is what checks signatures later, and a certificate
-  // the two parsers read differently must not get through.
+  // OpenSSL must accept the same bytes: it is what checks signatures later, a certificate the two
+  // parsers read differently must not get through, and its strict decoding of the structure
+  // (no surplus elements, types as declared) covers what asn1-schema lets pass.
   let x509 = given;
   if (!x509) {
     try {
@@ -494,134 +409,76 @@ function decodeCertificate(der: Buffer, thumbprintS256: string, given: X509Certi
     subject: subjectName,
     issuer: issuerName,
     subjectAltNames,
-    spkiSha256: base64url(sha256(der.subarray(spki.start, spki.end))),
-    notBefore,
-    notAfter,
+    // The SubjectPublicKeyInfo exactly as encoded in the certificate (asn1js keeps each element's bytes).
+    spkiSha256: base64url(sha256(field(5).valueBeforeDecodeView)),
+    notBefore: notBefore.getTime(),
+    notAfter: notAfter.getTime(),
     basicConstraints,
     keyUsage,
     extendedKeyUsage,
     selfIssued: distinguishedNameMatch(subjectName, issuerName),
-    signatureAlgorithm,
+    signatureAlgorithm: certificate.signatureAlgorithm.algorithm,
     criticalExtensions: Object.freeze(criticalExtensions),
   });
 }
 
-function throwDer(message: string): never {
-  throw new DerError(message);
-}
-
-/** RFC 5280 §4.1.2.4: Name ::= SEQUENCE OF SET SIZE (1..MAX) OF SEQUENCE { type, value }. */
-function decodeName(der: Buffer, name: Element): DistinguishedName {
-  const rdns: AttributeTypeAndValue[][] = [];
-  for (const set of childrenOf(der, name)) {
-    if (set.tag !== TAG_SET) throw new DerError('RelativeDistinguishedName is not a SET');
-    const rdn: AttributeTypeAndValue[] = [];
-    for (const pair of childrenOf(der, set)) {
-      if (pair.tag !== TAG_SEQUENCE) throw new DerError('AttributeTypeAndValue is not a SEQUENCE');
-      const [typeElement, valueElement, ...rest] = childrenOf(der, pair);
-      if (!typeElement || !valueElement || rest.length > 0) throw new DerError('AttributeTypeAndValue is not { type, value }');
-      const type = decodeOid(der, typeElement);
-      let value: string | Uint8Array;
+/** RFC 5280 §4.1.2.4: types as asn1-x509 decoded them; values from their asn1js elements, for `attributeValueOf`. */
+function decodeName(name: Name, node: Asn1Node): DistinguishedName {
+  const rdns = Array.from(name, (rdn, index) => {
+    if (rdn.length === 0) throw new DerError('empty RelativeDistinguishedName');
+    return Array.from(rdn, ({ type }, position) => {
       try {
-        value = decodeAttributeValue(der.subarray(valueElement.start, valueElement.end));
+        return Object.freeze({ type, value: attributeValueOf(child(child(child(node, index), position), 1)) });
       } catch (cause) {
         throw new DerError(`attribute ${type}: ${(cause as Error).message}`);
       }
-      rdn.push(Object.freeze({ type, value }));
-    }
-    if (rdn.length === 0) throw new DerError('empty RelativeDistinguishedName');
-    rdns.push(rdn);
-  }
+    });
+  });
   return freezeDistinguishedName(rdns);
 }
 
-/** Parses an extnValue that must be exactly one element of the given tag. */
-function single(value: Buffer, tag: number, what: string): { der: Buffer; element: Element } {
-  const element = expectElement(value, 0, value.length, tag, what);
-  if (element.end !== value.length) throw new DerError(`${what}: trailing data`);
-  return { der: value, element };
+function toBasicConstraints({ cA: ca = false, pathLenConstraint }: BasicConstraintsSyntax): BasicConstraints {
+  if (pathLenConstraint === undefined) return Object.freeze({ ca });
+  // asn1-schema returns an INTEGER of 4 octets or more as a decimal string.
+  const pathLength = Number(pathLenConstraint);
+  if (!Number.isSafeInteger(pathLength) || pathLength < 0) throw new DerError('basicConstraints: pathLenConstraint is not a non-negative INTEGER');
+  return Object.freeze({ ca, pathLength });
 }
 
-/** RFC 5280 §4.2.1.9: BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL } */
-function decodeBasicConstraints(value: Buffer): BasicConstraints {
-  const { der, element } = single(value, TAG_SEQUENCE, 'basicConstraints');
-  const parts = childrenOf(der, element);
-  let index = 0;
-  let ca = false;
-  if (parts[index]?.tag === TAG_BOOLEAN) ca = decodeBoolean(der, parts[index++] as Element);
-  let pathLength: number | undefined;
-  if (parts[index]?.tag === TAG_INTEGER) pathLength = decodeSmallUnsigned(der, parts[index++] as Element, 'pathLenConstraint');
-  if (index !== parts.length) throw new DerError('basicConstraints: unexpected content');
-  return Object.freeze(pathLength === undefined ? { ca } : { ca, pathLength });
+const KEY_USAGE_BITS = [
+  'digitalSignature', 'nonRepudiation', 'keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'cRLSign', 'encipherOnly', 'decipherOnly',
+] as const satisfies readonly (keyof KeyUsage)[];
+
+/** RFC 5280 §4.2.1.3: bit 0 (digitalSignature) is the most significant bit of the first octet. */
+function toKeyUsage({ value, unusedBits }: AsnKeyUsage): KeyUsage {
+  const bits = new Uint8Array(value);
+  if (bits.length === 0 && unusedBits !== 0) throw new DerError('keyUsage: bad BIT STRING');
+  const flags = KEY_USAGE_BITS.map((name, bit) => [name, ((bits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0]);
+  return Object.freeze(Object.fromEntries(flags) as Record<keyof KeyUsage, boolean>);
 }
 
-/** RFC 5280 §4.2.1.3: KeyUsage ::= BIT STRING; bit 0 (digitalSignature) is the most significant bit of the first octet. */
-function decodeKeyUsage(value: Buffer): KeyUsage {
-  const { der, element } = single(value, TAG_BIT_STRING, 'keyUsage');
-  const bits = content(der, element);
-  const unused = bits[0];
-  if (unused === undefined || unused > 7 || (bits.length === 1 && unused !== 0)) throw new DerError('keyUsage: bad BIT STRING');
-  const flags = {} as Record<keyof KeyUsage, boolean>;
-  KEY_USAGE_BITS.forEach((name, bit) => {
-    const byte = bits[1 + (bit >> 3)] ?? 0;
-    flags[name] = (byte & (0x80 >> (bit & 7))) !== 0;
-  });
-  return Object.freeze(flags);
-}
-
-/** RFC 5280 §4.2.1.12: ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId */
-function decodeExtendedKeyUsage(value: Buffer): readonly string[] {
-  const { der, element } = single(value, TAG_SEQUENCE, 'extKeyUsage');
-  const purposes = childrenOf(der, element).map((child) => decodeOid(der, child));
-  if (purposes.length === 0) throw new DerError('extKeyUsage: empty');
-  return Object.freeze(purposes);
-}
-
-const EMPTY_SANS: SubjectAltNames = Object.freeze({
-  dns: Object.freeze([]),
-  uri: Object.freeze([]),
-  ip: Object.freeze([]),
-  email: Object.freeze([]),
-});
+const EMPTY_SANS = freezeSans({ dns: [], uri: [], ip: [], email: [] });
 const IA5 = /^[\u0000-\u007f]*$/;
 
-/**
- * RFC 5280 §4.2.1.6: GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName, with IMPLICIT tags
- * rfc822Name [1], dNSName [2], uniformResourceIdentifier [6], iPAddress [7]. Other kinds are
- * skipped (their content is never descended into).
- */
-function decodeSubjectAltNames(value: Buffer): SubjectAltNames {
-  const { der, element } = single(value, TAG_SEQUENCE, 'subjectAltName');
-  const dns: string[] = [];
-  const uri: string[] = [];
-  const ip: Buffer[] = [];
-  const email: string[] = [];
-  for (const name of childrenOf(der, element)) {
-    const bytes = content(der, name);
-    switch (name.tag) {
-      case 0x81:
-      case 0x82:
-      case 0x86: {
-        const text = bytes.toString('latin1');
-        if (!IA5.test(text)) throw new DerError('subjectAltName: IA5String with a non-ASCII byte');
-        (name.tag === 0x81 ? email : name.tag === 0x82 ? dns : uri).push(text);
-        break;
-      }
-      case 0x87:
-        // "For IP version 4 … exactly four octets. For IP version 6 … exactly sixteen octets."
-        if (bytes.length !== 4 && bytes.length !== 16) throw new DerError('subjectAltName: iPAddress is not 4 or 16 octets');
-        ip.push(Buffer.from(bytes));
-        break;
-      default:
-        // otherName [0], x400Address [3], directoryName [4], ediPartyName [5], registeredID [8].
-        if ((name.tag & 0xc0) !== 0x80 || (name.tag & 0x1f) > 8) throw new DerError('subjectAltName: not a GeneralName');
-        break;
+/** RFC 5280 §4.2.1.6: the names RFC 8705 matches; otherName, directoryName, registeredID… are skipped. */
+function toSubjectAltNames(names: GeneralNames): SubjectAltNames {
+  const sans = { dns: [] as string[], uri: [] as string[], ip: [] as Buffer[], email: [] as string[] };
+  for (const { rfc822Name, dNSName, uniformResourceIdentifier, iPAddress } of names) {
+    // "For IP version 4 … exactly four octets. For IP version 6 … exactly sixteen octets."
+    if (iPAddress) {
+      if (iPAddress.byteLength !== 4 && iPAddress.byteLength !== 16) throw new DerError('subjectAltName: iPAddress is not 4 or 16 octets');
+      sans.ip.push(Buffer.from(iPAddress));
+    }
+    for (const [text, list] of [[rfc822Name, sans.email], [dNSName, sans.dns], [uniformResourceIdentifier, sans.uri]] as const) {
+      if (text === undefined) continue;
+      // asn1js decodes IA5String octets as Latin-1, so a non-ASCII octet shows here.
+      if (!IA5.test(text)) throw new DerError('subjectAltName: IA5String with a non-ASCII byte');
+      list.push(text);
     }
   }
-  return Object.freeze({
-    dns: Object.freeze(dns),
-    uri: Object.freeze(uri),
-    ip: Object.freeze(ip),
-    email: Object.freeze(email),
-  });
+  return freezeSans(sans);
+}
+
+function freezeSans({ dns, uri, ip, email }: { dns: string[]; uri: string[]; ip: Buffer[]; email: string[] }): SubjectAltNames {
+  return Object.freeze({ dns: Object.freeze(dns), uri: Object.freeze(uri), ip: Object.freeze(ip), email: Object.freeze(email) });
 }

@@ -437,7 +437,10 @@ export function decodeAttributeValue(der: Uint8Array): string | Uint8Array {
     throw new Error('non-minimal or indefinite length');
   }
   if (offset === -1) throw new Error(result.error || 'not a DER value');
-  if (offset !== der.length) throw new Error('length does not match the data');
+  // The second test: asn1js lets the last child of a constructed value run past its end.
+  if (offset !== der.length || result.valueBeforeDecodeView.length !== result.idBlock.blockLength + blockLength + length) {
+    throw new Error('length does not match the data');
+  }
   return attributeValueOf(result);
 }
 

@@ -10,14 +10,19 @@ import { formatRfc4514 } from '../../../src/certificates/distinguished-name.js';
 import { OAuthError } from '../../../src/errors/errors.js';
 import { type TestKeyType, type TestPki, createTestPki } from '../../../src/testing/pki.js';
 import {
+  type ExtensionSpec,
+  type MiniLeafOptions,
   basicConstraints,
+  boolean,
   buildCertificate,
   clientAuthEku,
+  integer,
   keyUsage,
   miniCa,
   miniLeaf,
   name,
   nestedSequences,
+  printable,
   pseudoRandomBytes,
   seq,
   subjectAltName,
@@ -283,7 +288,9 @@ describe('RFC 5280 §4.1 hostile input → certificate_malformed, never a crash'
     const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const badTime = buildCertificate({ subject: ca.name, issuer: ca.name, publicKey: keys.publicKey, signingKey: keys.privateKey });
     const text = Buffer.from(badTime);
-    const utc = text.indexOf(0x17); // first UTCTime: overwrite the month with 13
+    // The notBefore UTCTime (Validity ::= SEQUENCE of two 13-octet UTCTimes): overwrite the month
+    // with 13. (Searching for the first 0x17 octet hit the random serial number now and then.)
+    const utc = text.indexOf(Buffer.from([0x30, 0x1e, 0x17, 0x0d])) + 2;
     text[utc + 4] = 0x31;
     text[utc + 5] = 0x33;
     expect(malformedDetail(() => parseCertificate(text))).toMatch(/out of range/);
@@ -306,6 +313,70 @@ describe('RFC 5280 §4.1 hostile input → certificate_malformed, never a crash'
     const last = der.indexOf(spki) + spki.length - 1;
     broken[last] = (broken[last] as number) ^ 0x01;
     expect(malformedDetail(() => parseCertificate(broken))).toMatch(/public key is invalid/);
+  });
+});
+
+describe('decoding by asn1js / asn1-schema: what they let through is still refused', () => {
+  let ca: ReturnType<typeof miniCa>;
+  beforeAll(() => {
+    ca = miniCa();
+  });
+  const leaf = (extensions: readonly ExtensionSpec[], extra: MiniLeafOptions = {}): Buffer => miniLeaf(ca, { ...extra, extensions });
+
+  it('surplus elements and mistyped items, which asn1-schema ignores or coerces', () => {
+    // asn1-schema would read SEQUENCE { INTEGER 3, BOOLEAN TRUE } as cA FALSE, pathLenConstraint 3.
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.19', value: seq(integer(3), boolean(true)) }])))).toMatch(/basicConstraints/);
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.19', value: seq(boolean(true), integer(1), integer(2)) }])))).toMatch(
+      /basicConstraints/,
+    );
+    // …and an INTEGER among the KeyPurposeIds as the OID "1".
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.37', value: seq(integer(1)) }])))).toMatch(/extKeyUsage/);
+    // Surplus elements of the certificate structure itself are OpenSSL's to refuse.
+    expect(malformedDetail(() => parseCertificate(leaf([clientAuthEku], { extraTbsElements: [integer(1)] })))).toMatch(/OpenSSL refused/);
+    // SEQUENCE OF items asn1-schema maps one by one: a constructed dNSName or iPAddress matches no GeneralName.
+    for (const san of [seq(tlv(0xa2, tlv(0x16, Buffer.from('a.example')))), seq(tlv(0xa7, tlv(0x04, Buffer.from([1, 2, 3, 4]))))]) {
+      expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.17', value: san }])))).toMatch(/subjectAltName/);
+    }
+  });
+
+  it('framing asn1js accepts: a last element running past its SEQUENCE, a context tag for SEQUENCE OF', () => {
+    const names = [tlv(0x82, Buffer.from('a.example')), tlv(0x81, Buffer.from('a@example.com'))];
+    const overrun = seq(...names);
+    overrun[1] = (overrun[1] as number) - 1; // the SEQUENCE now ends one octet before its last element does
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.17', value: overrun }])))).toMatch(/runs past its container/);
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.17', value: tlv(0xb0, ...names) }])))).toMatch(/subjectAltName/);
+  });
+
+  it('BER forms: a BOOLEAN TRUE other than 0xFF, a GeneralizedTime with fractional seconds', () => {
+    const criticalOne = leaf([{ oid: '2.5.29.19', criticalElement: tlv(0x01, Buffer.from([0x01])), value: seq() }]);
+    expect(malformedDetail(() => parseCertificate(criticalOne))).toMatch(/BOOLEAN is not DER/);
+    const validity = (notAfter: string): Buffer => seq(tlv(0x17, Buffer.from('240101000000Z')), tlv(0x18, Buffer.from(notAfter)));
+    expect(parseCertificate(leaf([], { validity: validity('20600101000000Z') })).notAfter).toBe(Date.UTC(2060, 0, 1));
+    expect(malformedDetail(() => parseCertificate(leaf([], { validity: validity('20600101000000.5Z') })))).toMatch(/RFC 5280 form/);
+    expect(malformedDetail(() => parseCertificate(leaf([], { validity: validity('20600101000000') })))).toMatch(/RFC 5280 form/);
+  });
+
+  it('accepts an explicit FALSE for critical and cA, as OpenSSL does (DER would omit the DEFAULT)', () => {
+    const cert = parseCertificate(leaf([{ oid: '2.5.29.19', criticalElement: boolean(false), value: seq(boolean(false)) }]));
+    expect(cert.basicConstraints).toEqual({ ca: false });
+    expect(cert.criticalExtensions).toEqual([]);
+  });
+
+  it('skips x400Address and ediPartyName SANs without decoding them', () => {
+    const san = seq(tlv(0xa3, seq(tlv(0x61, printable('DE')))), tlv(0xa5, tlv(0xa1, utf8('party'))), tlv(0x82, Buffer.from('a.example')));
+    expect(parseCertificate(leaf([{ oid: '2.5.29.17', value: san }])).subjectAltNames.dns).toEqual(['a.example']);
+  });
+
+  it('bounds the work: depth 64 and 1,024 elements per decoding, quickly refused beyond', () => {
+    const manyNames = seq(...Array.from({ length: 1100 }, (_, index) => tlv(0x82, Buffer.from(`h${index}.example`))));
+    const flat = seq(...Array.from({ length: 16_000 }, () => Buffer.from([0x30, 0x00])));
+    const started = performance.now();
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.17', value: manyNames }])))).toMatch(/subjectAltName: .*node count/);
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.17', value: flat }])))).toMatch(/subjectAltName: .*node count/);
+    expect(malformedDetail(() => parseCertificate(flat))).toMatch(/node count/);
+    expect(malformedDetail(() => parseCertificate(leaf([{ oid: '2.5.29.17', value: nestedSequences(10_000) }])))).toMatch(/nesting depth/);
+    // Generous: milliseconds on a laptop; the point is that nothing grows with the input.
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 });
 

@@ -72,6 +72,8 @@ export function name(...rdns: readonly (readonly Attribute[])[]): Buffer {
 export interface ExtensionSpec {
   readonly oid: string;
   readonly critical?: boolean;
+  /** The BOOLEAN element to write as `critical`, as given (tests of explicit FALSE or non-DER TRUE). */
+  readonly criticalElement?: Buffer;
   /** The extnValue content (the DER inside the OCTET STRING). */
   readonly value: Uint8Array;
 }
@@ -116,9 +118,13 @@ export interface BuildOptions {
   readonly hash?: 'sha256' | 'sha1';
   readonly notBefore?: Date;
   readonly notAfter?: Date;
+  /** A Validity element written as given, instead of notBefore/notAfter (tests of time encodings). */
+  readonly validity?: Buffer;
   readonly extensions?: readonly ExtensionSpec[];
   /** Emit a v1 certificate (no version field) — extensions then make it malformed. */
   readonly version1?: boolean;
+  /** Elements appended to the TBSCertificate after the extensions (tests of surplus elements). */
+  readonly extraTbsElements?: readonly Buffer[];
   readonly serial?: number;
 }
 
@@ -142,7 +148,7 @@ export function buildCertificate(options: BuildOptions): Buffer {
     integer(options.serial ?? 1 + Math.floor(Math.random() * 1e9)),
     algorithm,
     options.issuer,
-    seq(time(options.notBefore ?? new Date(now - 3_600_000)), time(options.notAfter ?? new Date(now + 86_400_000 * 365))),
+    options.validity ?? seq(time(options.notBefore ?? new Date(now - 3_600_000)), time(options.notAfter ?? new Date(now + 86_400_000 * 365))),
     options.subject,
     options.publicKey.export({ type: 'spki', format: 'der' }),
     ...(options.extensions && options.extensions.length > 0
@@ -151,12 +157,17 @@ export function buildCertificate(options: BuildOptions): Buffer {
             0xa3,
             seq(
               ...options.extensions.map((extension) =>
-                seq(oid(extension.oid), ...(extension.critical ? [boolean(true)] : []), octets(extension.value)),
+                seq(
+                  oid(extension.oid),
+                  ...(extension.criticalElement ? [extension.criticalElement] : extension.critical ? [boolean(true)] : []),
+                  octets(extension.value),
+                ),
               ),
             ),
           ),
         ]
       : []),
+    ...(options.extraTbsElements ?? []),
   );
   const signature = sign(keyType === 'ed25519' ? null : hash, tbs, options.signingKey);
   return seq(tbs, algorithm, tlv(0x03, Buffer.from([0]), signature));

@@ -243,7 +243,8 @@ describe('X.680 character strings: decodeAttributeValue', () => {
   it.each([
     ['0c02c328', /UTF-8|decode/i],
     ['1601ff', /non-ASCII/],
-    ['1e03004100', /odd length/],
+    // asn1js throws on an odd-length BMPString before our decoder sees it.
+    ['1e03004100', /odd length|not a valid DER value/],
     ['1e02d800', /lone surrogate/],
     ['1c0400110000', /invalid code point/],
     ['120161', /non-numeric/],
