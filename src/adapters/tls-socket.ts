@@ -4,6 +4,9 @@ import type { TlsClientCertificate } from '../core/request.js';
 
 const fromSocket = new WeakMap<Socket, TlsClientCertificate | null>();
 
+/** Most certificates read after the leaf: a bound on work, not the policy (that is chain.ts). */
+const MAX_WALK = 16;
+
 /**
  * The certificate (and intermediates) the client presented on this TLS connection, read once
  * per connection: keep-alive requests reuse it instead of re-reading and re-parsing.
@@ -18,8 +21,10 @@ export function tlsClientCertificateOf(socket: Socket | undefined): TlsClientCer
   if (peer && peer.raw) {
     const intermediates: Buffer[] = [];
     let next = peer.issuerCertificate;
-    // The detailed chain links to itself at the root; stop there and cap the walk.
-    while (next && next.raw && next !== next.issuerCertificate && intermediates.length < 8) {
+    // The detailed chain links to itself at the root; stop there and cap the walk. The cap is
+    // above the chain validator's own limit (8), so an over-long chain reaches it and is refused
+    // as too long (certificate_chain_invalid) rather than silently cut to a chain without a path.
+    while (next && next.raw && next !== next.issuerCertificate && intermediates.length < MAX_WALK) {
       if (next.raw.equals(peer.raw)) break;
       intermediates.push(next.raw);
       next = next.issuerCertificate;

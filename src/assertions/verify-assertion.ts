@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
+import { type KeyObject, type VerifyKeyObjectInput, constants, verify as verifyBytes } from 'node:crypto';
 import { compactVerify, errors as joseErrors } from 'jose';
 import type { ResolvedClient } from '../clients/metadata.js';
 import { OAuthError } from '../errors/errors.js';
 import { isPlainObject } from '../util/encoding.js';
-import { type AssertionAlgorithm, isSupportedAlgorithm, keyUnsuitableFor } from './algorithms.js';
+import { type AssertionAlgorithm, MIN_RSA_MODULUS_BITS, isSupportedAlgorithm, keyUnsuitableFor } from './algorithms.js';
 import type { ClientKeySource, ClientPublicKey } from './key-source.js';
 
 /** RFC 7523 §2.2 */
@@ -202,12 +204,18 @@ async function verifySignature(
   alg: AssertionAlgorithm,
   candidates: readonly ClientPublicKey[],
 ): Promise<{ payload: Record<string, unknown>; keyId: string }> {
-  for (const [index, candidate] of candidates.entries()) {
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index] as ClientPublicKey;
+    const key = candidate.key as NonNullable<ClientPublicKey['key']>;
     try {
-      const { payload } = await compactVerify(assertion, candidate.key as NonNullable<ClientPublicKey['key']>, { algorithms: [alg] });
+      const direct = directVerifier(key, alg);
+      let payload: Uint8Array | undefined;
+      if (direct !== undefined) payload = verifyCompactDirect(assertion, direct);
+      else payload = (await compactVerify(assertion, key, { algorithms: [alg] })).payload;
+      if (payload === undefined) continue;
       let claims: unknown;
       try {
-        claims = JSON.parse(new TextDecoder().decode(payload));
+        claims = JSON.parse(utf8.decode(payload));
       } catch {
         throw new OAuthError('assertion_malformed', 'the assertion payload is not JSON');
       }
@@ -219,6 +227,107 @@ async function verifySignature(
     }
   }
   throw new OAuthError('assertion_signature_invalid', `signature did not verify with ${candidates.length} candidate key(s)`);
+}
+
+/** Decodes the verified payload as before (non-fatal, BOM stripped); one decoder for every request. */
+const utf8 = new TextDecoder();
+
+/**
+ * The node:crypto arguments under which `crypto.verify` runs the very job WebCrypto runs when jose
+ * verifies: Node's `subtle.verify` (ECDSA, RSASSA-PKCS1-v1_5, RSA-PSS, Ed25519) and the one-shot
+ * `crypto.verify` both build the same native `SignJob` from the key handle, the hash name, the
+ * padding, the PSS salt length and the signature encoding — only asynchronously (thread pool)
+ * instead of synchronously. These are the values jose passes (RFC 7518 §3.3–3.5, RFC 8037):
+ * ECDSA in IEEE P1363 (R || S, each exactly the curve's size), RSA-PSS with a salt as long as the
+ * hash, RSASSA-PKCS1-v1_5 with no padding given (OpenSSL's default, PKCS#1 v1.5), Ed25519 without
+ * a hash. (Left to its default, node:crypto would accept any PSS salt length: it is set here.)
+ */
+interface DirectVerifier {
+  readonly hash: string | null;
+  readonly key: VerifyKeyObjectInput;
+  /** The only signature length the algorithm can produce; any other fails, as in WebCrypto. */
+  readonly signatureBytes: number | undefined;
+}
+
+const ECDSA: Readonly<Record<string, { readonly hash: string; readonly curve: string; readonly bytes: number }>> = {
+  ES256: { hash: 'sha256', curve: 'prime256v1', bytes: 64 },
+  ES384: { hash: 'sha384', curve: 'secp384r1', bytes: 96 },
+  ES512: { hash: 'sha512', curve: 'secp521r1', bytes: 132 },
+};
+const RSA_HASH: Readonly<Record<string, { readonly hash: string; readonly saltLength: number }>> = {
+  RS256: { hash: 'sha256', saltLength: 32 },
+  RS384: { hash: 'sha384', saltLength: 48 },
+  RS512: { hash: 'sha512', saltLength: 64 },
+  PS256: { hash: 'sha256', saltLength: 32 },
+  PS384: { hash: 'sha384', saltLength: 48 },
+  PS512: { hash: 'sha512', saltLength: 64 },
+};
+
+// Per key object and alg, built once: the key set is imported once per client, so this is too.
+const directVerifiers = new WeakMap<KeyObject, Map<AssertionAlgorithm, DirectVerifier | null>>();
+
+/**
+ * The direct verifier for a key that already passed `keyUnsuitableFor`, or `undefined` where
+ * jose keeps the job (anything but a public key of exactly the type the alg names: an Ed448 key,
+ * an `rsa-pss` key), so those keep jose's behaviour exactly.
+ */
+function directVerifier(key: KeyObject, alg: AssertionAlgorithm): DirectVerifier | undefined {
+  let byAlg = directVerifiers.get(key);
+  if (byAlg === undefined) {
+    byAlg = new Map();
+    directVerifiers.set(key, byAlg);
+  }
+  let verifier = byAlg.get(alg);
+  if (verifier === undefined) {
+    verifier = buildDirectVerifier(key, alg) ?? null;
+    byAlg.set(alg, verifier);
+  }
+  return verifier ?? undefined;
+}
+
+function buildDirectVerifier(key: KeyObject, alg: AssertionAlgorithm): DirectVerifier | undefined {
+  if (key.type !== 'public') return undefined;
+  const type = key.asymmetricKeyType;
+  const ecdsa = ECDSA[alg];
+  if (ecdsa !== undefined) {
+    if (type !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== ecdsa.curve) return undefined;
+    return { hash: ecdsa.hash, key: { key, dsaEncoding: 'ieee-p1363' }, signatureBytes: ecdsa.bytes };
+  }
+  const rsa = RSA_HASH[alg];
+  if (rsa !== undefined) {
+    if (type !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) return undefined;
+    return alg.startsWith('PS')
+      ? { hash: rsa.hash, key: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: rsa.saltLength }, signatureBytes: undefined }
+      : { hash: rsa.hash, key: { key }, signatureBytes: undefined };
+  }
+  if (alg === 'EdDSA' && type === 'ed25519') return { hash: null, key: { key }, signatureBytes: 64 };
+  return undefined;
+}
+
+/**
+ * jose's `compactVerify` for an assertion that `decodeCompact` and `checkHeader` already
+ * accepted (three base64url segments; `alg` allow-listed and fitting the key; no `crit`, no `b64`;
+ * the header a JSON object), done synchronously. What jose would still refuse is refused here too:
+ * a segment of 4n+1 characters (not base64), a protected header that is not strictly UTF-8, a
+ * signature of the wrong length, a signature that does not verify. `undefined` means "did not
+ * verify", which the caller treats exactly like jose's `JWSSignatureVerificationFailed`.
+ *
+ * @returns the payload bytes of a verified assertion.
+ */
+function verifyCompactDirect(assertion: string, verifier: DirectVerifier): Uint8Array | undefined {
+  const firstDot = assertion.indexOf('.');
+  const secondDot = assertion.indexOf('.', firstDot + 1);
+  if (firstDot % 4 === 1 || (secondDot - firstDot - 1) % 4 === 1 || (assertion.length - secondDot - 1) % 4 === 1) return undefined;
+  if (!isUtf8(Buffer.from(assertion.slice(0, firstDot), 'base64url'))) return undefined;
+  const signature = Buffer.from(assertion.slice(secondDot + 1), 'base64url');
+  if (verifier.signatureBytes !== undefined && signature.length !== verifier.signatureBytes) return undefined;
+  try {
+    if (!verifyBytes(verifier.hash, Buffer.from(assertion.slice(0, secondDot), 'latin1'), verifier.key, signature)) return undefined;
+  } catch {
+    // WebCrypto rejecting is JWSSignatureVerificationFailed in jose: "did not verify".
+    return undefined;
+  }
+  return Buffer.from(assertion.slice(firstDot + 1, secondDot), 'base64url');
 }
 
 function checkIssuerAndSubject(payload: Record<string, unknown>, clientId: string): void {

@@ -209,7 +209,9 @@ async function findClient(
   await config.throttle?.checkClient(clientId);
   const metadata = await config.registry.findClient(clientId);
   if (metadata === undefined || metadata === null) {
-    if (method === 'client_secret_basic' || method === 'client_secret_post') await verifyClientSecret(undefined, '');
+    // The decoy comparison always fails; swallow its client_secret_mismatch so the operator event
+    // says what happened (client_unknown). The caller sees the same answer either way.
+    if (method === 'client_secret_basic' || method === 'client_secret_post') await verifyClientSecret(undefined, '').catch(() => undefined);
     throw new OAuthError('client_unknown', 'no such client');
   }
   let client: ResolvedClient;

@@ -322,6 +322,9 @@ function validateClient(metadata: ClientMetadata, where: string): ResolvedClient
 /** RFC 8707 §2: an absolute URI, no fragment. */
 export function isAbsoluteUriWithoutFragment(value: string): boolean {
   if (value.includes('#')) return false;
+  // RFC 3986 §2 has no place for controls, spaces or DEL; WHATWG URL parsing would silently drop
+  // tabs and line breaks (or encode spaces) and call the rest valid.
+  if (/[\u0000-\u0020\u007f]/.test(value)) return false;
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(value)) return false;
   try {
     new URL(value);

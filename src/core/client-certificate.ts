@@ -44,6 +44,53 @@ function presented(leaf: Uint8Array | X509Certificate, intermediates: readonly (
   };
 }
 
+/** What is derived from one certificate object that the TLS adapter hands over on every request of a connection. */
+interface SocketCertificateMemo {
+  /** A private copy of the DER the memo was made from (`undefined` for an X509Certificate, which cannot change). */
+  readonly der: Buffer | undefined;
+  readonly thumbprintS256: string;
+  parsed: ParsedCertificate | undefined;
+}
+
+const socketCertificates = new WeakMap<Uint8Array | X509Certificate, SocketCertificateMemo>();
+
+/**
+ * The memo of a socket certificate object: adapters read the peer certificate once per TLS
+ * connection and pass the same objects with every keep-alive request, so its thumbprint and parse
+ * are computed once per connection instead of per request. A byte array is only trusted to be the
+ * same certificate while its bytes equal the copy taken (a caller may reuse a buffer); failures
+ * are not memoised.
+ */
+function socketCertificateMemo(input: Uint8Array | X509Certificate): SocketCertificateMemo {
+  const known = socketCertificates.get(input);
+  if (known !== undefined && (known.der === undefined || known.der.equals(input as Uint8Array))) return known;
+  const x509 = input instanceof X509Certificate;
+  const der = x509 ? input.raw : input;
+  const memo: SocketCertificateMemo = { der: x509 ? undefined : Buffer.from(der), thumbprintS256: sha256(der).toString('base64url'), parsed: undefined };
+  socketCertificates.set(input, memo);
+  return memo;
+}
+
+function parseSocketCertificate(input: Uint8Array | X509Certificate): ParsedCertificate {
+  const memo = socketCertificateMemo(input);
+  memo.parsed ??= parseCertificate(input);
+  return memo.parsed;
+}
+
+const memoisable = (value: unknown): value is Uint8Array | X509Certificate => value instanceof Uint8Array || value instanceof X509Certificate;
+
+/** `presented` for the TLS socket's certificate: the same answers, memoised per certificate object. */
+function presentedFromSocket(leaf: Uint8Array | X509Certificate, intermediates: readonly (Uint8Array | X509Certificate)[]): PresentedCertificate {
+  // Anything else an untyped caller passes takes the unmemoised path, and fails (or not) as before.
+  if (!memoisable(leaf) || !Array.isArray(intermediates) || !intermediates.every(memoisable)) return presented(leaf, intermediates, 'tls');
+  return {
+    thumbprintS256: socketCertificateMemo(leaf).thumbprintS256,
+    source: 'tls',
+    leaf: () => parseSocketCertificate(leaf),
+    intermediates: lazily((): readonly ParsedCertificate[] => intermediates.map(parseSocketCertificate)),
+  };
+}
+
 /**
  * RFC 8705 §2 and SPEC.md: the certificate comes from this server's TLS socket, or — only when
  * the TCP peer is a configured trusted proxy — from the proxy's header. A request through a
@@ -61,7 +108,7 @@ export function resolveClientCertificate(request: EndpointRequest, config: Certi
     (config.proxySource?.format === 'nginx' && config.proxySource.header !== undefined && request.headers[config.proxySource.header] !== undefined);
   const tls = request.tlsClientCertificate;
   return {
-    certificate: tls ? presented(tls.certificate, tls.intermediates ?? [], 'tls') : undefined,
+    certificate: tls ? presentedFromSocket(tls.certificate, tls.intermediates ?? []) : undefined,
     untrustedProxyHeader,
   };
 }

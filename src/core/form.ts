@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { OAuthError } from '../errors/errors.js';
 import { decodeUtf8Strict, isPlainObject } from '../util/encoding.js';
 import { FormDecodingError, formUrlDecode } from '../util/form-urlencoded.js';
@@ -27,6 +28,8 @@ export function parseFormBody(request: EndpointRequest, maxBodyBytes: number): M
 }
 
 function checkContentType(contentType: string | undefined): void {
+  // The usual header, exactly: nothing to split, trim or lower-case.
+  if (contentType === 'application/x-www-form-urlencoded') return;
   if (contentType === undefined) throw new OAuthError('content_type_unsupported', 'no Content-Type');
   const [mediaType = '', ...parameters] = contentType.split(';');
   if (mediaType.trim().toLowerCase() !== 'application/x-www-form-urlencoded') {
@@ -42,6 +45,8 @@ function checkContentType(contentType: string | undefined): void {
 
 /** Raw (unescaped) non-ASCII bytes in a body must themselves be valid UTF-8. */
 function bytesToText(body: Uint8Array): string {
+  // The usual body is pure ASCII (the form is percent-encoded): no UTF-8 decoding needed.
+  if (isAscii(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
   try {
     return decodeUtf8Strict(body);
   } catch {

@@ -46,6 +46,17 @@ export function newAttempt(): AuthAttempt {
   };
 }
 
+/**
+ * SPEC.md "Operator events": never a secret or an assertion. Events quote some caller-sent values
+ * (grant_type, scope, resource, client_id); a body with ";" separators (HTML 4.01 §B.2.2) or an
+ * encoded "&" folds `client_secret=…` into one of them. Everything after such a name is dropped.
+ */
+const FOLDED_CREDENTIAL = /(client_secret|client_assertion|password|token)(=|%3d)[\s\S]*/gi;
+
+function scrub(text: string | undefined): string | undefined {
+  return text?.replace(FOLDED_CREDENTIAL, '$1=[redacted]');
+}
+
 export function createHandlerContext(config: ResolvedOptions, clientAuth: ClientAuthConfig): HandlerContext {
   const refuse: HandlerContext['refuse'] = (endpoint, request, attempt, error, requestedScope) => {
     const outcome = errorToResponse(error, attempt.usedAuthorizationHeader);
@@ -54,18 +65,18 @@ export function createHandlerContext(config: ResolvedOptions, clientAuth: Client
       decision: 'deny',
       reason: outcome.reason,
       error: outcome.error,
-      detail: outcome.detail,
+      detail: scrub(outcome.detail),
       time: new Date(config.now()).toISOString(),
       issuer: config.issuer,
       endpoint,
       // `request?.`: an untyped caller may pass anything; the answer is still a clean refusal.
       peerAddress: request?.peerAddress,
-      clientId: attempt.clientId,
+      clientId: scrub(attempt.clientId),
       authMethod: attempt.method,
       credentialId: attempt.credentialId,
       certificateSource: attempt.certificateSource,
       untrustedProxyHeader: attempt.untrustedProxyHeader,
-      requestedScope,
+      requestedScope: scrub(requestedScope),
     });
     return outcome.response;
   };

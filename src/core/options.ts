@@ -27,7 +27,7 @@ import {
 } from './profile.js';
 import { createMemoryReplayStore } from '../replay/memory-store.js';
 import type { ReplayStore } from '../replay/replay-store.js';
-import { type RevocationStore, createMemoryRevocationStore } from '../revocation/revocation-store.js';
+import { type RevocationStore, createMemoryRevocationStore, failingClosed } from '../revocation/revocation-store.js';
 import { type SigningKeyRing, createSigningKeyRing } from '../tokens/signing-key-ring.js';
 import { type SigningKeyInput, resolveSigningKeys } from '../tokens/signing-keys.js';
 import { isPlainObject } from '../util/encoding.js';
@@ -408,7 +408,7 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     certificateSource: mtls.certificateSource,
     mtlsEndpointAliases: mtls.endpointAliases,
     replayStore,
-    revocationStore,
+    revocationStore: failingClosed(revocationStore),
     signingKeyRing: createSigningKeyRing(signingKeys, issuer),
     maxBodyBytes: integerOption(options.maxBodyBytes, 'options.maxBodyBytes', 16_384, 1024, 1_048_576, 'bytes'),
     onEvent: options.onEvent,

@@ -6,6 +6,14 @@ import { parseFormBody } from './form.js';
 import { type HandlerContext, newAttempt } from './handler-context.js';
 import { type EndpointRequest, requirePost, singleHeader } from './request.js';
 
+/**
+ * How long past `exp` a revocation is kept. Resource servers accept a token for a little while
+ * after `exp` (RFC 7519 §4.1.4 "some small leeway"; `createAccessTokenVerifier` defaults to 5 s):
+ * forgetting the revocation at `exp` would make a revoked token valid again in that window. 60 s
+ * covers any leeway up to the largest clock tolerance this library accepts anywhere.
+ */
+const REVOCATION_LEEWAY_SECONDS = 60;
+
 const REVOKED: EndpointResponse = {
   status: 200,
   headers: { 'cache-control': 'no-store', pragma: 'no-cache', 'content-length': '0' },
@@ -47,7 +55,7 @@ export function createRevocationHandler(context: HandlerContext): (request: Endp
         // §2.1: "verifies whether the token was issued to the client making the revocation request".
         throw new OAuthError('revocation_not_owner', `token of client ${claims.client_id}`);
       }
-      if (claims) await config.revocationStore.revoke(claims.jti, claims.exp * 1000);
+      if (claims) await config.revocationStore.revoke(claims.jti, (claims.exp + REVOCATION_LEEWAY_SECONDS) * 1000);
       emit(config.onEvent, {
         type: 'token_revoked',
         decision: 'allow',

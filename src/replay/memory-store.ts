@@ -30,15 +30,18 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   const expiries = new Map<string, number>();
   let lastFullSweep = 0;
 
+  // An entry is live through `expiresAt` inclusive ("never forget an entry before expiresAt"):
+  // the verifier still accepts an assertion at exactly exp + tolerance, so forgetting its jti at
+  // that millisecond would let it be spent twice. Only entries with expiresAt < now are dead.
   const sweepHead = (at: number, budget: number): void => {
     for (const [key, expiresAt] of expiries) {
-      if (budget-- === 0 || expiresAt > at) return;
+      if (budget-- === 0 || expiresAt >= at) return;
       expiries.delete(key);
     }
   };
   const sweepAll = (at: number): void => {
     for (const [key, expiresAt] of expiries) {
-      if (expiresAt <= at) expiries.delete(key);
+      if (expiresAt < at) expiries.delete(key);
     }
   };
 
@@ -49,8 +52,12 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
     async consume(clientId, jti, expiresAt) {
       const at = now();
       const key = replayKey(clientId, jti);
+      // V8 keeps a concatenated string as a tree of its pieces (holding on to the jti as parsed):
+      // about 220 bytes an entry at 1,000,000 entries. Reading a character flattens it into one
+      // string, and the pieces are freed: about 120 bytes (bench/, "memory" rows).
+      key.charCodeAt(0);
       const existing = expiries.get(key);
-      if (existing !== undefined && existing > at) return false;
+      if (existing !== undefined && existing >= at) return false;
       sweepHead(at, 4);
       if (expiries.size >= maxEntries && at - lastFullSweep >= 1000) {
         lastFullSweep = at;

@@ -257,6 +257,10 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   const algorithms = [...(options.algorithms ?? DEFAULT_ALGORITHMS)];
   if (algorithms.some((alg) => alg === 'none' || alg.startsWith('HS'))) throw invalidOption('options.algorithms', 'asymmetric algorithms only');
   const clockTolerance = options.clockTolerance ?? 5;
+  // Revocations are kept 60 s past exp: a larger tolerance would let a revoked token back in.
+  if (!Number.isInteger(clockTolerance) || clockTolerance < 0 || clockTolerance > 60) {
+    throw invalidOption('options.clockTolerance', 'must be an integer number of seconds from 0 to 60');
+  }
   const now = options.now;
 
   return {

@@ -12,6 +12,23 @@ export interface RevocationStore {
   isRevoked(jti: string): Promise<boolean>;
 }
 
+/**
+ * The store as the endpoint calls it: whatever a custom store throws or rejects with (its own
+ * error class, a string) becomes a `StoreUnavailableError`, so every store failure gets the
+ * documented 503 `temporarily_unavailable` — as replay-store failures do — rather than a 500.
+ */
+export function failingClosed(store: RevocationStore): RevocationStore {
+  const unavailable = (error: unknown): never => {
+    if (error instanceof StoreUnavailableError) throw error;
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${typeof error}`;
+    throw new StoreUnavailableError('revocation_store_unavailable', `revocation store failed: ${detail}`.slice(0, 300), { cause: error });
+  };
+  return {
+    revoke: (jti, expiresAt) => Promise.resolve().then(() => store.revoke(jti, expiresAt)).catch(unavailable),
+    isRevoked: (jti) => Promise.resolve().then(() => store.isRevoked(jti)).catch(unavailable),
+  };
+}
+
 export interface MemoryRevocationStoreOptions {
   /** Most revoked tokens held at once; revoking more fails closed. Default 100,000. */
   readonly maxEntries?: number;

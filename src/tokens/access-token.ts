@@ -57,6 +57,7 @@ export function issueAccessToken(request: AccessTokenRequest, key: SigningKey): 
     ...(request.certificateThumbprint === undefined ? {} : { cnf: { 'x5t#S256': request.certificateThumbprint } }),
   };
   const signingInput = `${encodedHeader(key)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const signature = key.sign(Buffer.from(signingInput)).toString('base64url');
+  // The signing input is base64url and a dot: ASCII, so latin1 gives the same bytes as UTF-8, faster.
+  const signature = key.sign(Buffer.from(signingInput, 'latin1')).toString('base64url');
   return { token: `${signingInput}.${signature}`, claims };
 }

@@ -24,6 +24,38 @@ export function formUrlDecode(component: string): string {
   if (!component.includes('%') && !component.includes('+')) {
     return component;
   }
+  return decodeAsciiEscapes(component) ?? decodeBytes(component);
+}
+
+/**
+ * The common case without bytes: an ASCII component whose escapes all decode to ASCII (`%3A`,
+ * `%2F`, …) decodes character by character to the same string as the byte path. `undefined` for
+ * anything else — a non-ASCII character, an escape of a byte ≥ 0x80, a malformed escape — which
+ * the byte path then decodes (or refuses) exactly as before.
+ */
+function decodeAsciiEscapes(component: string): string | undefined {
+  let out = '';
+  let from = 0;
+  for (let index = 0; index < component.length; index++) {
+    const code = component.charCodeAt(index);
+    if (code === PLUS) {
+      out += `${component.slice(from, index)} `;
+      from = index + 1;
+    } else if (code === PERCENT) {
+      const high = hexValue(component.charCodeAt(index + 1));
+      const low = hexValue(component.charCodeAt(index + 2));
+      if (high < 0 || high > 7 || low < 0) return undefined;
+      out += component.slice(from, index) + String.fromCharCode(high * 16 + low);
+      index += 2;
+      from = index + 1;
+    } else if (code > 0x7f) {
+      return undefined;
+    }
+  }
+  return out + component.slice(from);
+}
+
+function decodeBytes(component: string): string {
   const source = Buffer.from(component, 'utf8');
   const out = Buffer.allocUnsafe(source.length);
   let length = 0;

@@ -24,6 +24,11 @@ export function jsonResponse(
   };
 }
 
+/** Like `jsonResponse`, for a body the caller has already serialised as JSON text. */
+export function jsonTextResponse(status: number, json: string): EndpointResponse {
+  return { status, headers: NO_STORE_HEADERS, body: json };
+}
+
 /** A public, cacheable JSON document (metadata, JWKS). */
 export function publicJsonResponse(body: unknown, maxAgeSeconds: number): EndpointResponse {
   return {
