@@ -10,6 +10,7 @@ import type { ClientRegistry } from '../clients/registry.js';
 import type { ParsedCertificate } from '../certificates/certificate.js';
 import { ConfigurationError, OAuthError, StoreUnavailableError } from '../errors/errors.js';
 import type { ReplayStore } from '../replay/replay-store.js';
+import type { SecretVerifier } from '../clients/secrets.js';
 import type { AuthenticationThrottle } from '../throttle/throttle.js';
 import { decodeBasicCredentials } from './basic.js';
 import { verifyClientSecret } from './client-secret.js';
@@ -81,6 +82,8 @@ export interface ClientAuthConfig {
   readonly enabledMethods: ReadonlySet<TokenEndpointAuthMethod>;
   /** Brute-force throttling (RFC 6749 §2.3.1); `undefined` when disabled. */
   readonly throttle: AuthenticationThrottle | undefined;
+  /** What an unknown client's secret is compared against: as costly as the slowest registered client. */
+  readonly decoySecretVerifiers: readonly SecretVerifier[];
 }
 
 const NOTHING_TO_COMMIT = async (): Promise<void> => {};
@@ -211,7 +214,7 @@ async function findClient(
   if (metadata === undefined || metadata === null) {
     // The decoy comparison always fails; swallow its client_secret_mismatch so the operator event
     // says what happened (client_unknown). The caller sees the same answer either way.
-    if (method === 'client_secret_basic' || method === 'client_secret_post') await verifyClientSecret(undefined, '').catch(() => undefined);
+    if (method === 'client_secret_basic' || method === 'client_secret_post') await verifyClientSecret(undefined, '', config.decoySecretVerifiers).catch(() => undefined);
     throw new OAuthError('client_unknown', 'no such client');
   }
   let client: ResolvedClient;

@@ -1,17 +1,39 @@
 import type { ResolvedClient } from '../clients/metadata.js';
-import { plaintextSecretVerifier } from '../clients/secrets.js';
+import { type SecretVerifier, plaintextSecretVerifier } from '../clients/secrets.js';
 import { OAuthError } from '../errors/errors.js';
 
-/** Compared against when the client is unknown, so the work done does not reveal that. */
-const DECOY_VERIFIER = plaintextSecretVerifier('decoy-secret-never-matches-anything');
+/** The cheapest decoy, for registries whose clients are not known in advance. */
+export const DEFAULT_DECOY_VERIFIERS: readonly SecretVerifier[] = [plaintextSecretVerifier('decoy-secret-never-matches-anything')];
+
+function cost(verifiers: readonly SecretVerifier[]): number {
+  return verifiers.reduce((total, verifier) => total + (verifier.kind === 'scrypt' ? 1_000_000 : 1), 0);
+}
+
+/**
+ * The work to do for an unknown client: the verifiers of the most expensive registered secret
+ * client (e.g. two scrypt hashes while one rolls), so an unknown client id takes as long as a
+ * wrong secret for the slowest real one. Their results are always discarded.
+ */
+export function decoyVerifiersFor(clients: readonly ResolvedClient[]): readonly SecretVerifier[] {
+  let decoy = DEFAULT_DECOY_VERIFIERS;
+  for (const client of clients) {
+    if (client.secretVerifiers.length > 0 && cost(client.secretVerifiers) > cost(decoy)) decoy = client.secretVerifiers;
+  }
+  return decoy;
+}
 
 /**
  * RFC 6749 §2.3.1: checks a presented secret against every active secret of the client (two
  * while a secret is being rolled), in constant time. Every verifier runs, so the time taken
- * does not say which one matched.
+ * does not say which one matched. For an unknown client (`undefined`) the decoy runs and the
+ * answer is always a mismatch.
  */
-export async function verifyClientSecret(client: ResolvedClient | undefined, presented: string): Promise<void> {
-  const verifiers = client?.secretVerifiers ?? [DECOY_VERIFIER];
+export async function verifyClientSecret(
+  client: ResolvedClient | undefined,
+  presented: string,
+  decoy: readonly SecretVerifier[] = DEFAULT_DECOY_VERIFIERS,
+): Promise<void> {
+  const verifiers = client?.secretVerifiers ?? decoy;
   const results = await Promise.all(verifiers.map((verifier) => verifier.verify(presented)));
   if (!client || !results.includes(true)) throw new OAuthError('client_secret_mismatch', 'the client secret does not match');
 }

@@ -11,8 +11,10 @@ import { type CertificateVerifier, createCertificateVerifier } from '../certific
 import { type ProxyCertificateSource, validateProxySource } from '../certificates/proxy-headers.js';
 import { createAddressMatcher } from '../certificates/trusted-proxies.js';
 import type { CertificateAuthenticator } from '../client-auth/authenticate.js';
+import { DEFAULT_DECOY_VERIFIERS, decoyVerifiersFor } from '../client-auth/client-secret.js';
 import { createMtlsAuthenticator } from '../client-auth/mtls.js';
-import { type ClientMetadata, type TokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS, isAbsoluteUriWithoutFragment } from '../clients/metadata.js';
+import type { SecretVerifier } from '../clients/secrets.js';
+import { type ClientMetadata, type TokenEndpointAuthMethod, TOKEN_ENDPOINT_AUTH_METHODS, isAbsoluteUriWithoutFragment, resolveClient } from '../clients/metadata.js';
 import { type ClientRegistry, createStaticClientRegistry, isClientRegistry } from '../clients/registry.js';
 import { ConfigurationError, invalidOption } from '../errors/errors.js';
 import type { CertificateSourceConfig } from './client-certificate.js';
@@ -157,6 +159,7 @@ export interface ResolvedOptions {
   readonly onEvent: EventListener | undefined;
   readonly now: () => number;
   readonly throttle: AuthenticationThrottle | undefined;
+  readonly decoySecretVerifiers: readonly SecretVerifier[];
 }
 
 const KNOWN_OPTIONS = new Set([
@@ -413,6 +416,8 @@ export function resolveOptions(options: TokenEndpointOptions): ResolvedOptions {
     maxBodyBytes: integerOption(options.maxBodyBytes, 'options.maxBodyBytes', 16_384, 1024, 1_048_576, 'bytes'),
     onEvent: options.onEvent,
     now,
+    // A dynamic registry's clients are unknown here: its unknown-client decoy is the cheap default.
+    decoySecretVerifiers: Array.isArray(clients) ? decoyVerifiersFor(clients.map((client) => resolveClient(client))) : DEFAULT_DECOY_VERIFIERS,
     throttle: throttleOptions
       ? createAuthenticationThrottle(throttleOptions, now, (error) =>
           emit(options.onEvent, {

@@ -69,6 +69,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions): TokenEndpoin
     certificates: config.certificates,
     enabledMethods: config.enabledMethods,
     throttle: config.throttle,
+    decoySecretVerifiers: config.decoySecretVerifiers,
     assertions: {
       issuer: config.issuer,
       // RFC 8705 §5: the mTLS alias of the token endpoint is the token endpoint too.
