@@ -1,11 +1,9 @@
-import { authenticateClient } from '../client-auth/authenticate.js';
-import { OAuthError } from '../errors/errors.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import { type EndpointResponse, jsonResponse } from '../util/http.js';
 import { emit } from './events.js';
-import { parseFormBody } from './form.js';
 import { type HandlerContext, newAttempt } from './handler-context.js';
-import { type EndpointRequest, requirePost, singleHeader } from './request.js';
+import type { EndpointRequest } from './request.js';
+import { authenticateTokenOperation } from './token-operation.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -32,7 +30,7 @@ function activeResponse(claims: AccessTokenClaims): Record<string, unknown> {
  * `{"active": false}` (§2.2) — the answer never says which.
  */
 export function createIntrospectionHandler(context: HandlerContext): (request: EndpointRequest) => Promise<EndpointResponse> {
-  const { config, clientAuth } = context;
+  const { config } = context;
   // Revoked (RFC 7009) or its client disabled or gone: no longer active. A store that cannot
   // answer throws, and introspection fails closed (503) rather than say "active".
   const isStillActive = async (claims: AccessTokenClaims): Promise<boolean> => {
@@ -44,27 +42,7 @@ export function createIntrospectionHandler(context: HandlerContext): (request: E
   return async (request) => {
     const attempt = newAttempt();
     try {
-      requirePost(request);
-      const parameters = parseFormBody(request, config.maxBodyBytes);
-      // §2.1: `token` is required; checked before authentication so a bad request spends nothing.
-      const token = parameters.get('token');
-      if (token === undefined) throw new OAuthError('token_missing');
-
-      const nowMs = config.now();
-      const authenticated = await authenticateClient(
-        {
-          parameters,
-          authorization: singleHeader(request.headers, 'authorization'),
-          certificate: context.certificateOf(request, attempt),
-          nowSeconds: nowMs / 1000,
-          peerAddress: request.peerAddress,
-        },
-        clientAuth,
-        attempt,
-      );
-      await authenticated.commit();
-
-      const claims = config.signingKeyRing.verifyOwnToken(token, nowMs / 1000);
+      const { authenticated, nowMs, claims } = await authenticateTokenOperation(context, request, attempt);
       const active = claims !== undefined && (await isStillActive(claims));
       emit(config.onEvent, {
         type: 'token_introspected',

@@ -1,10 +1,9 @@
-import { authenticateClient } from '../client-auth/authenticate.js';
 import { OAuthError } from '../errors/errors.js';
 import type { EndpointResponse } from '../util/http.js';
 import { emit } from './events.js';
-import { parseFormBody } from './form.js';
 import { type HandlerContext, newAttempt } from './handler-context.js';
-import { type EndpointRequest, requirePost, singleHeader } from './request.js';
+import type { EndpointRequest } from './request.js';
+import { authenticateTokenOperation } from './token-operation.js';
 
 /**
  * How long past `exp` a revocation is kept. Resource servers accept a token for a little while
@@ -27,30 +26,11 @@ const REVOKED: EndpointResponse = {
  * probe tokens. A revocation is recorded until the token's own expiry.
  */
 export function createRevocationHandler(context: HandlerContext): (request: EndpointRequest) => Promise<EndpointResponse> {
-  const { config, clientAuth } = context;
+  const { config } = context;
   return async (request) => {
     const attempt = newAttempt();
     try {
-      requirePost(request);
-      const parameters = parseFormBody(request, config.maxBodyBytes);
-      const token = parameters.get('token');
-      if (token === undefined) throw new OAuthError('token_missing');
-
-      const nowMs = config.now();
-      const authenticated = await authenticateClient(
-        {
-          parameters,
-          authorization: singleHeader(request.headers, 'authorization'),
-          certificate: context.certificateOf(request, attempt),
-          nowSeconds: nowMs / 1000,
-          peerAddress: request.peerAddress,
-        },
-        clientAuth,
-        attempt,
-      );
-      await authenticated.commit();
-
-      const claims = config.signingKeyRing.verifyOwnToken(token, nowMs / 1000);
+      const { authenticated, nowMs, claims } = await authenticateTokenOperation(context, request, attempt);
       if (claims && claims.client_id !== authenticated.client.clientId) {
         // §2.1: "verifies whether the token was issued to the client making the revocation request".
         throw new OAuthError('revocation_not_owner', `token of client ${claims.client_id}`);
