@@ -268,8 +268,8 @@ const directVerifiers = new WeakMap<KeyObject, Map<AssertionAlgorithm, DirectVer
 
 /**
  * The direct verifier for a key that already passed `keyUnsuitableFor`, or `undefined` where
- * jose keeps the job (anything but a public key of exactly the type the alg names: an Ed448 key,
- * an `rsa-pss` key), so those keep jose's behaviour exactly.
+ * jose keeps the job (anything but a public key of exactly the type the alg names, e.g. an
+ * `rsa-pss` key), so those keep jose's behaviour exactly.
  */
 function directVerifier(key: KeyObject, alg: AssertionAlgorithm): DirectVerifier | undefined {
   let byAlg = directVerifiers.get(key);
