@@ -14,6 +14,7 @@ import {
   createHash,
   createPublicKey,
   generateKeyPair as generateNodeKeyPair,
+  randomBytes,
   webcrypto,
   type KeyObject,
 } from 'node:crypto';
@@ -407,7 +408,9 @@ async function issueIdentity(options: IssueCertificateOptions, defaults: PkiDefa
     ['sign'],
   );
   const generated = await x509.X509CertificateGenerator.create({
-    // Left to the library: 16 random bytes, encoded as a positive INTEGER (RFC 5280 §4.1.2.2).
+    // RFC 5280 §4.1.2.2: a positive INTEGER of at most 20 octets. 16 random bytes with the first
+    // forced into 0x01–0x7f, so DER keeps all 16 (a leading zero would be stripped) and no pad is needed.
+    serialNumber: randomSerialNumber(),
     subject,
     issuer: issuerCertificate?.subjectName ?? subject,
     notBefore,
@@ -751,4 +754,10 @@ function installMinimalReflectMetadata(): void {
   ] as const) {
     Object.defineProperty(Reflect, name, { value, writable: true, configurable: true });
   }
+}
+
+function randomSerialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = ((bytes[0] as number) % 0x7f) + 1;
+  return bytes.toString('hex');
 }
