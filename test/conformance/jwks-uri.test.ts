@@ -8,9 +8,6 @@
  * per cooldown). RFC 7523 §3.2: every failure is `invalid_client`; the reason goes to the event.
  */
 import type { KeyObject } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRemoteKeySource } from '../../src/assertions/remote-key-source.js';
@@ -27,46 +24,13 @@ import {
   mount,
 } from '../helpers/context.js';
 import type { HttpResult } from '../helpers/http.js';
+import { type KeyServer, type KeyServerHandler as Handler, startKeyServer } from '../helpers/key-server.js';
 import { ADAPTERS } from '../helpers/servers.js';
 
 const TIMEOUT_MS = 500;
 const COOLDOWN_MS = 30_000;
 const BODY_MARKER = 'KEY-SERVER-BODY-MARKER';
 
-type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
-
-interface KeyServer {
-  readonly origin: string;
-  hits(path: string): number;
-  route(path: string, handler: Handler): void;
-  close(): Promise<void>;
-}
-
-async function startKeyServer(pki: TestPki | undefined): Promise<KeyServer> {
-  const routes = new Map<string, Handler>();
-  const counts = new Map<string, number>();
-  const handler: Handler = (request, response) => {
-    const path = request.url ?? '/';
-    counts.set(path, (counts.get(path) ?? 0) + 1);
-    response.on('error', () => {});
-    const route = routes.get(path);
-    if (route) route(request, response);
-    else response.writeHead(404).end();
-  };
-  const server = pki ? https.createServer({ key: pki.server.privateKeyPem, cert: pki.server.chainPem }, handler) : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `${pki ? 'https' : 'http'}://127.0.0.1:${port}`,
-    hits: (path) => counts.get(path) ?? 0,
-    route: (path, route) => routes.set(path, route),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 interface RotatingKey {
   readonly kid: string;

@@ -5,9 +5,6 @@
  * SPEC.md, private_key_jwt "Keys": jwks_uri over https only unless explicitly allowed for tests;
  * timeout, size cap, cache with cooldown, refetch on unknown kid at most once per cooldown.
  */
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,48 +16,8 @@ import type { ClientKeySource, ClientPublicKey } from '../../src/assertions/key-
 import { type ResolvedClient, resolveClient } from '../../src/clients/metadata.js';
 import { ConfigurationError, OAuthError } from '../../src/errors/errors.js';
 import { type TestPki, createTestPki, generateKeyPair, toJwk } from '../../src/testing/pki.js';
+import { type KeyServer, type KeyServerHandler as Handler, startKeyServer } from '../helpers/key-server.js';
 
-type Handler = (request: http.IncomingMessage, response: http.ServerResponse) => void;
-
-/** A key server that routes by path and counts every request it receives. */
-interface KeyServer {
-  readonly origin: string;
-  /** Requests received per path. */
-  hits(path: string): number;
-  route(path: string, handler: Handler): void;
-  close(): Promise<void>;
-}
-
-async function startKeyServer(pki: TestPki | undefined): Promise<KeyServer> {
-  const routes = new Map<string, Handler>();
-  const counts = new Map<string, number>();
-  const handler: Handler = (request, response) => {
-    const path = request.url ?? '/';
-    counts.set(path, (counts.get(path) ?? 0) + 1);
-    response.on('error', () => {});
-    const route = routes.get(path);
-    if (!route) {
-      response.writeHead(404).end();
-      return;
-    }
-    route(request, response);
-  };
-  const server = pki
-    ? https.createServer({ key: pki.server.privateKeyPem, cert: pki.server.chainPem }, handler)
-    : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `${pki ? 'https' : 'http'}://127.0.0.1:${port}`,
-    hits: (path) => counts.get(path) ?? 0,
-    route: (path, route) => routes.set(path, route),
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Serves `body()` as JSON (read at request time, so a test can rotate keys). */
 function json(body: () => unknown, headers: Record<string, string> = {}, contentType = 'application/json'): Handler {
