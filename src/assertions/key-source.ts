@@ -24,6 +24,13 @@ export interface ClientKeySource {
 }
 
 const importedSets = new WeakMap<JsonWebKeySet, readonly ClientPublicKey[]>();
+/** Every key list `importJwkSet` made: frozen, and made of objects nothing else holds to change. */
+const importedLists = new WeakSet<readonly ClientPublicKey[]>();
+
+/** True for a key list made by `importJwkSet`, which never changes: decisions about it may be kept. */
+export function isImportedKeySet(keys: readonly ClientPublicKey[]): boolean {
+  return importedLists.has(keys);
+}
 
 /**
  * Imports every key of a JWK Set into a `KeyObject`, once per set object. A key that does not
@@ -32,8 +39,9 @@ const importedSets = new WeakMap<JsonWebKeySet, readonly ClientPublicKey[]>();
 export function importJwkSet(jwks: JsonWebKeySet): readonly ClientPublicKey[] {
   const cached = importedSets.get(jwks);
   if (cached) return cached;
-  const keys = Object.freeze(jwks.keys.map(importPublicJwk));
+  const keys = Object.freeze(jwks.keys.map((jwk) => Object.freeze(importPublicJwk(jwk))));
   importedSets.set(jwks, keys);
+  importedLists.add(keys);
   return keys;
 }
 
@@ -42,7 +50,7 @@ function importPublicJwk(jwk: JWK): ClientPublicKey {
     kid: typeof jwk.kid === 'string' ? jwk.kid : undefined,
     alg: typeof jwk.alg === 'string' ? jwk.alg : undefined,
     use: typeof jwk.use === 'string' ? jwk.use : undefined,
-    keyOps: Array.isArray(jwk.key_ops) ? jwk.key_ops : undefined,
+    keyOps: Array.isArray(jwk.key_ops) ? Object.freeze([...jwk.key_ops]) : undefined,
     jwk,
   };
   if (jwk.kty === 'oct' || 'd' in jwk) {

@@ -1,11 +1,12 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { type KeyObject, type VerifyKeyObjectInput, constants, verify as verifyBytes } from 'node:crypto';
 import { compactVerify, errors as joseErrors } from 'jose';
 import type { ResolvedClient } from '../clients/metadata.js';
 import { OAuthError } from '../errors/errors.js';
 import { isPlainObject } from '../util/encoding.js';
+import { scratchBuffer } from '../util/scratch.js';
 import { type AssertionAlgorithm, MIN_RSA_MODULUS_BITS, isSupportedAlgorithm, keyUnsuitableFor } from './algorithms.js';
-import type { ClientKeySource, ClientPublicKey } from './key-source.js';
+import { type ClientKeySource, type ClientPublicKey, isImportedKeySet } from './key-source.js';
 
 /** RFC 7523 §2.2 */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -53,9 +54,22 @@ export interface VerifiedAssertion {
   readonly audienceShape: AudienceShape;
 }
 
-interface DecodedAssertion {
-  readonly header: Record<string, unknown>;
-  readonly payloadSegment: string;
+/** A client assertion split and decoded once per request (`decodeAssertion`). */
+export interface DecodedAssertion {
+  readonly assertion: string;
+  readonly firstDot: number;
+  readonly secondDot: number;
+  readonly header: Readonly<Record<string, unknown>>;
+  /** jose refuses a protected header that is not strictly UTF-8 (only once the signature is checked). */
+  readonly headerIsUtf8: boolean;
+  /**
+   * The payload as parsed before the signature is checked — to find the client. Its claims are
+   * only read as verified claims when the payload bytes are pure ASCII (`payloadIsAscii`), where
+   * this parse and the parse of the verified bytes cannot differ; otherwise the verified bytes are
+   * decoded again exactly as jose decodes them.
+   */
+  readonly unverifiedClaims: Record<string, unknown>;
+  readonly payloadIsAscii: boolean;
 }
 
 // The signature segment may be empty so an unsecured JWS (RFC 7519 §6) reaches the alg check and is
@@ -66,15 +80,62 @@ const MAX_JTI_LENGTH = 512;
 const ACCEPTED_TYP = new Set(['jwt', 'client-authentication+jwt']);
 
 /**
- * Reads the claimed client from an assertion before its signature is checked — only to find
- * which client's keys to verify it with. The claims are verified again after the signature.
+ * Splits and decodes a client assertion once: its length, its compact-JWS shape, its header and
+ * (unverified) payload as JSON objects.
+ *
+ * @throws OAuthError `assertion_too_long` or `assertion_malformed`.
  */
-export function peekAssertionClientId(assertion: string, maxLength: number): string {
-  const { payloadSegment } = decodeCompact(assertion, maxLength);
-  const payload = parseJsonSegment(payloadSegment, 'payload');
+export function decodeAssertion(assertion: string, maxLength: number): DecodedAssertion {
+  if (assertion.length > maxLength) {
+    throw new OAuthError('assertion_too_long', `assertion of ${assertion.length} characters exceeds the ${maxLength}-character cap`);
+  }
+  if (!COMPACT_JWS.test(assertion)) {
+    throw new OAuthError('assertion_malformed', 'the assertion is not a compact JWS (three base64url segments)');
+  }
+  const firstDot = assertion.indexOf('.');
+  const secondDot = assertion.indexOf('.', firstDot + 1);
+  const { header, headerIsUtf8 } = decodeHeader(assertion.slice(0, firstDot));
+  const payloadSegment = assertion.slice(firstDot + 1, secondDot);
+  const bytes = scratchBuffer(payloadSegment.length);
+  const length = bytes.write(payloadSegment, 0, 'base64url');
+  const payloadIsAscii = isAscii(bytes.subarray(0, length));
+  const unverifiedClaims = parseJsonText(bytes.toString(payloadIsAscii ? 'latin1' : 'utf8', 0, length), 'payload');
+  return { assertion, firstDot, secondDot, header, headerIsUtf8, unverifiedClaims, payloadIsAscii };
+}
+
+/**
+ * Headers decoded, by header segment. A client sends the same header with every assertion, so
+ * this spares a base64url decode and a JSON parse per request. Bounded: emptied when full, so
+ * headers an attacker makes up cost recomputation, never memory. Only well-formed headers are
+ * kept; their objects are frozen because every request with that segment shares them.
+ */
+const decodedHeaders = new Map<string, { readonly header: Readonly<Record<string, unknown>>; readonly headerIsUtf8: boolean }>();
+const MAX_DECODED_HEADERS = 1_000;
+
+function decodeHeader(segment: string): { readonly header: Readonly<Record<string, unknown>>; readonly headerIsUtf8: boolean } {
+  const known = decodedHeaders.get(segment);
+  if (known !== undefined) return known;
+  const bytes = Buffer.from(segment, 'base64url');
+  const decoded = Object.freeze({ header: Object.freeze(parseJsonText(bytes.toString('utf8'), 'header')), headerIsUtf8: isUtf8(bytes) });
+  if (decodedHeaders.size >= MAX_DECODED_HEADERS) decodedHeaders.clear();
+  decodedHeaders.set(segment, decoded);
+  return decoded;
+}
+
+/**
+ * The client an assertion claims to be (`sub`, else `iss`), before its signature is checked —
+ * only to find which client's keys to verify it with.
+ */
+export function claimedClientId(decoded: DecodedAssertion): string {
+  const payload = decoded.unverifiedClaims;
   if (typeof payload.sub === 'string' && payload.sub.length > 0) return payload.sub;
   if (typeof payload.iss === 'string' && payload.iss.length > 0) return payload.iss;
   throw new OAuthError('assertion_sub_mismatch', 'the assertion has neither sub nor iss, and no client_id was sent');
+}
+
+/** `decodeAssertion` then `claimedClientId`. */
+export function peekAssertionClientId(assertion: string, maxLength: number): string {
+  return claimedClientId(decodeAssertion(assertion, maxLength));
 }
 
 /**
@@ -91,12 +152,13 @@ export function peekAssertionClientId(assertion: string, maxLength: number): str
  * @throws OAuthError (`invalid_client`, RFC 7523 §3.2) with a precise reason code.
  */
 export async function verifyClientAssertion(
-  assertion: string,
+  assertion: string | DecodedAssertion,
   client: ResolvedClient,
   config: AssertionVerifierConfig,
   nowSeconds: number,
 ): Promise<VerifiedAssertion> {
-  const { header } = decodeCompact(assertion, config.maxLength);
+  const decoded = typeof assertion === 'string' ? decodeAssertion(assertion, config.maxLength) : assertion;
+  const { header } = decoded;
   const alg = checkHeader(header, client, config);
 
   const kid = header.kid;
@@ -104,7 +166,8 @@ export async function verifyClientAssertion(
     throw new OAuthError('assertion_malformed', 'the kid header must be a non-empty string of at most 1024 characters');
   }
   const candidates = await selectKeys(client, config, alg, kid);
-  const { payload, keyId } = await verifySignature(assertion, alg, candidates);
+  const verified = verifySignatureDirectly(decoded, alg, candidates);
+  const { payload, keyId } = verified ?? (await verifySignatureWithJose(decoded.assertion, alg, candidates));
 
   checkIssuerAndSubject(payload, client.clientId);
   const policy = config.audiencePolicyOverridable ? (client.audiencePolicy ?? config.audiencePolicy) : config.audiencePolicy;
@@ -117,21 +180,10 @@ export async function verifyClientAssertion(
   return { jti, exp, alg, keyId, audienceShape };
 }
 
-function decodeCompact(assertion: string, maxLength: number): DecodedAssertion {
-  if (assertion.length > maxLength) {
-    throw new OAuthError('assertion_too_long', `assertion of ${assertion.length} characters exceeds the ${maxLength}-character cap`);
-  }
-  if (!COMPACT_JWS.test(assertion)) {
-    throw new OAuthError('assertion_malformed', 'the assertion is not a compact JWS (three base64url segments)');
-  }
-  const [headerSegment = '', payloadSegment = ''] = assertion.split('.');
-  return { header: parseJsonSegment(headerSegment, 'header'), payloadSegment };
-}
-
-function parseJsonSegment(segment: string, what: string): Record<string, unknown> {
+function parseJsonText(text: string, what: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new OAuthError('assertion_malformed', `the assertion ${what} is not base64url-encoded JSON`);
   }
@@ -139,7 +191,7 @@ function parseJsonSegment(segment: string, what: string): Record<string, unknown
   return parsed;
 }
 
-function checkHeader(header: Record<string, unknown>, client: ResolvedClient, config: AssertionVerifierConfig): AssertionAlgorithm {
+function checkHeader(header: Readonly<Record<string, unknown>>, client: ResolvedClient, config: AssertionVerifierConfig): AssertionAlgorithm {
   const alg = header.alg;
   if (typeof alg !== 'string' || !isSupportedAlgorithm(alg) || !config.algorithms.has(alg)) {
     throw new OAuthError('assertion_alg_not_allowed', `alg ${JSON.stringify(alg)} is not in the allow-list`);
@@ -174,6 +226,33 @@ async function selectKeys(
   if (kid !== undefined && !keys.some((key) => key.kid === kid)) {
     keys = await config.keySource.keysFor(client, { refresh: true });
   }
+  // A set this library imported never changes, so its verdict per alg and kid is kept with it.
+  if (!isImportedKeySet(keys)) return usableKeys(keys, alg, kid);
+  let verdicts = keyVerdicts.get(keys);
+  if (verdicts === undefined) {
+    verdicts = new Map();
+    keyVerdicts.set(keys, verdicts);
+  }
+  const verdictKey = kid === undefined ? alg : `${alg} ${kid}`;
+  let verdict = verdicts.get(verdictKey);
+  if (verdict === undefined) {
+    try {
+      verdict = usableKeys(keys, alg, kid);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      verdict = error;
+    }
+    // Bounded by the kids an attacker can name: at most a few per alg are kept.
+    if (verdicts.size < MAX_VERDICTS_PER_SET) verdicts.set(verdictKey, verdict);
+  }
+  if (verdict instanceof OAuthError) throw new OAuthError(verdict.reason, verdict.detail);
+  return verdict;
+}
+
+const keyVerdicts = new WeakMap<readonly ClientPublicKey[], Map<string, readonly ClientPublicKey[] | OAuthError>>();
+const MAX_VERDICTS_PER_SET = 64;
+
+function usableKeys(keys: readonly ClientPublicKey[], alg: AssertionAlgorithm, kid: string | undefined): readonly ClientPublicKey[] {
   const named = kid === undefined ? keys : keys.filter((key) => key.kid === kid);
   if (named.length === 0) {
     throw new OAuthError('assertion_key_not_found', kid === undefined ? 'the client has no keys' : `no key with kid ${JSON.stringify(kid)} in the client's JWK Set`);
@@ -187,7 +266,7 @@ async function selectKeys(
   if (usable.length === 0) {
     throw new OAuthError(kid === undefined && reasons.length === 0 ? 'assertion_key_not_found' : 'assertion_key_unsuitable', reasons.join('; ').slice(0, 500));
   }
-  return usable;
+  return Object.freeze(usable);
 }
 
 function keyProblem(key: ClientPublicKey, alg: AssertionAlgorithm): string | undefined {
@@ -198,29 +277,60 @@ function keyProblem(key: ClientPublicKey, alg: AssertionAlgorithm): string | und
   return keyUnsuitableFor(alg, key.key);
 }
 
-/** Tries the candidate keys in turn (usually one: the assertion names its `kid`). */
-async function verifySignature(
-  assertion: string,
-  alg: AssertionAlgorithm,
-  candidates: readonly ClientPublicKey[],
-): Promise<{ payload: Record<string, unknown>; keyId: string }> {
+interface SignatureOutcome {
+  readonly payload: Record<string, unknown>;
+  readonly keyId: string;
+}
+
+/**
+ * The candidate keys that node:crypto verifies directly (see `DirectVerifier`), tried in turn
+ * synchronously. `undefined` when none verified and some candidate is left to jose.
+ *
+ * @throws OAuthError `assertion_signature_invalid` when every candidate is a direct one and none verified.
+ */
+function verifySignatureDirectly(decoded: DecodedAssertion, alg: AssertionAlgorithm, candidates: readonly ClientPublicKey[]): SignatureOutcome | undefined {
+  let joseCandidates = false;
   for (let index = 0; index < candidates.length; index++) {
     const candidate = candidates[index] as ClientPublicKey;
-    const key = candidate.key as NonNullable<ClientPublicKey['key']>;
+    const direct = directVerifier(candidate.key as KeyObject, alg);
+    if (direct === undefined) {
+      joseCandidates = true;
+      continue;
+    }
+    if (!verifyCompactDirect(decoded, direct)) continue;
+    return { payload: verifiedClaims(decoded), keyId: candidate.kid ?? `#${index}` };
+  }
+  if (joseCandidates) return undefined;
+  throw new OAuthError('assertion_signature_invalid', `signature did not verify with ${candidates.length} candidate key(s)`);
+}
+
+/** The claims of an assertion whose signature verified directly: as jose would decode them. */
+function verifiedClaims(decoded: DecodedAssertion): Record<string, unknown> {
+  // ASCII decodes the same under every decoder: the earlier parse is of exactly these bytes.
+  if (decoded.payloadIsAscii) return decoded.unverifiedClaims;
+  return parsePayloadBytes(Buffer.from(decoded.assertion.slice(decoded.firstDot + 1, decoded.secondDot), 'base64url'));
+}
+
+function parsePayloadBytes(payload: Uint8Array): Record<string, unknown> {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(utf8.decode(payload));
+  } catch {
+    throw new OAuthError('assertion_malformed', 'the assertion payload is not JSON');
+  }
+  if (!isPlainObject(claims)) throw new OAuthError('assertion_malformed', 'the assertion payload is not a JSON object');
+  return claims;
+}
+
+/** The candidates outside the direct verifier's shapes, through jose, tried in turn. */
+async function verifySignatureWithJose(assertion: string, alg: AssertionAlgorithm, candidates: readonly ClientPublicKey[]): Promise<SignatureOutcome> {
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index] as ClientPublicKey;
+    const key = candidate.key as KeyObject;
+    if (directVerifier(key, alg) !== undefined) continue;
     try {
-      const direct = directVerifier(key, alg);
-      let payload: Uint8Array | undefined;
-      if (direct !== undefined) payload = verifyCompactDirect(assertion, direct);
-      else payload = (await compactVerify(assertion, key, { algorithms: [alg] })).payload;
-      if (payload === undefined) continue;
-      let claims: unknown;
-      try {
-        claims = JSON.parse(utf8.decode(payload));
-      } catch {
-        throw new OAuthError('assertion_malformed', 'the assertion payload is not JSON');
-      }
-      if (!isPlainObject(claims)) throw new OAuthError('assertion_malformed', 'the assertion payload is not a JSON object');
-      return { payload: claims, keyId: candidate.kid ?? `#${index}` };
+      const { payload } = await compactVerify(assertion, key, { algorithms: [alg] });
+      return { payload: parsePayloadBytes(payload), keyId: candidate.kid ?? `#${index}` };
     } catch (error) {
       if (error instanceof OAuthError) throw error;
       if (!(error instanceof joseErrors.JWSSignatureVerificationFailed) && !(error instanceof joseErrors.JOSEError)) throw error;
@@ -309,25 +419,24 @@ function buildDirectVerifier(key: KeyObject, alg: AssertionAlgorithm): DirectVer
  * accepted (three base64url segments; `alg` allow-listed and fitting the key; no `crit`, no `b64`;
  * the header a JSON object), done synchronously. What jose would still refuse is refused here too:
  * a segment of 4n+1 characters (not base64), a protected header that is not strictly UTF-8, a
- * signature of the wrong length, a signature that does not verify. `undefined` means "did not
+ * signature of the wrong length, a signature that does not verify. `false` means "did not
  * verify", which the caller treats exactly like jose's `JWSSignatureVerificationFailed`.
- *
- * @returns the payload bytes of a verified assertion.
  */
-function verifyCompactDirect(assertion: string, verifier: DirectVerifier): Uint8Array | undefined {
-  const firstDot = assertion.indexOf('.');
-  const secondDot = assertion.indexOf('.', firstDot + 1);
-  if (firstDot % 4 === 1 || (secondDot - firstDot - 1) % 4 === 1 || (assertion.length - secondDot - 1) % 4 === 1) return undefined;
-  if (!isUtf8(Buffer.from(assertion.slice(0, firstDot), 'base64url'))) return undefined;
-  const signature = Buffer.from(assertion.slice(secondDot + 1), 'base64url');
-  if (verifier.signatureBytes !== undefined && signature.length !== verifier.signatureBytes) return undefined;
+function verifyCompactDirect(decoded: DecodedAssertion, verifier: DirectVerifier): boolean {
+  const { assertion, firstDot, secondDot } = decoded;
+  if (firstDot % 4 === 1 || (secondDot - firstDot - 1) % 4 === 1 || (assertion.length - secondDot - 1) % 4 === 1) return false;
+  if (!decoded.headerIsUtf8) return false;
+  // The signing input is ASCII (checked by decodeAssertion): its latin1 bytes are its bytes.
+  const bytes = scratchBuffer(assertion.length);
+  const inputLength = bytes.write(assertion.slice(0, secondDot), 0, 'latin1');
+  const signatureLength = bytes.write(assertion.slice(secondDot + 1), inputLength, 'base64url');
+  if (verifier.signatureBytes !== undefined && signatureLength !== verifier.signatureBytes) return false;
   try {
-    if (!verifyBytes(verifier.hash, Buffer.from(assertion.slice(0, secondDot), 'latin1'), verifier.key, signature)) return undefined;
+    return verifyBytes(verifier.hash, bytes.subarray(0, inputLength), verifier.key, bytes.subarray(inputLength, inputLength + signatureLength));
   } catch {
     // WebCrypto rejecting is JWSSignatureVerificationFailed in jose: "did not verify".
-    return undefined;
+    return false;
   }
-  return Buffer.from(assertion.slice(firstDot + 1, secondDot), 'base64url');
 }
 
 function checkIssuerAndSubject(payload: Record<string, unknown>, clientId: string): void {
