@@ -153,6 +153,10 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
     else anchorsBySubject.set(key, [anchor]);
   }
   const decisions = new LruCache<string, Decision>(cacheSize);
+  // The last decision per leaf object, with the intermediates it was made for: a keep-alive
+  // connection presents the same parsed objects on every request, and this spares the cache key
+  // (sort, join) and the LRU lookup. Lives as long as the parsed leaf does (their caches bound it).
+  const lastDecisionByLeaf = new WeakMap<ParsedCertificate, { readonly intermediates: readonly ParsedCertificate[]; readonly decision: Decision }>();
 
   function decide(leaf: ParsedCertificate, intermediates: readonly ParsedCertificate[]): Decision {
     const paths = buildPaths(leaf, intermediates, anchorsBySubject);
@@ -175,29 +179,39 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
     return { ok: true, paths: valid };
   }
 
+  function decideCached(leaf: ParsedCertificate, intermediates: readonly ParsedCertificate[]): Decision {
+    // Sorted and de-duplicated so that the order the client sent does not change the cache
+    // key or the search; copies of the leaf or of an anchor are dropped (anchors are found
+    // as anchors).
+    const unique = new Map<string, ParsedCertificate>();
+    for (const certificate of intermediates) {
+      const thumbprint = certificate.thumbprintS256;
+      if (thumbprint !== leaf.thumbprintS256 && !anchorThumbprints.has(thumbprint)) unique.set(thumbprint, certificate);
+    }
+    const sorted = [...unique.keys()].sort();
+    const cacheKey = `${leaf.thumbprintS256}|${sorted.join(',')}`;
+    let decision = decisions.get(cacheKey);
+    if (!decision) {
+      decision = decide(
+        leaf,
+        sorted.map((thumbprint) => unique.get(thumbprint) as ParsedCertificate),
+      );
+      decisions.set(cacheKey, decision);
+    }
+    return decision;
+  }
+
   return Object.freeze({
     verify(leaf: ParsedCertificate, intermediates: readonly ParsedCertificate[], atMs: number): VerifiedChain {
       if (!Number.isFinite(atMs)) throw new TypeError('verify: atMs must be a finite epoch time in milliseconds');
       if (intermediates.length > MAX_INTERMEDIATES) {
         throw new OAuthError('certificate_chain_invalid', `${intermediates.length} intermediate certificates sent; at most ${MAX_INTERMEDIATES} are accepted`);
       }
-      // Sorted and de-duplicated so that the order the client sent does not change the cache
-      // key or the search; copies of the leaf or of an anchor are dropped (anchors are found
-      // as anchors).
-      const unique = new Map<string, ParsedCertificate>();
-      for (const certificate of intermediates) {
-        const thumbprint = certificate.thumbprintS256;
-        if (thumbprint !== leaf.thumbprintS256 && !anchorThumbprints.has(thumbprint)) unique.set(thumbprint, certificate);
-      }
-      const sorted = [...unique.keys()].sort();
-      const cacheKey = `${leaf.thumbprintS256}|${sorted.join(',')}`;
-      let decision = decisions.get(cacheKey);
-      if (!decision) {
-        decision = decide(
-          leaf,
-          sorted.map((thumbprint) => unique.get(thumbprint) as ParsedCertificate),
-        );
-        decisions.set(cacheKey, decision);
+      const last = lastDecisionByLeaf.get(leaf);
+      let decision = last !== undefined && sameObjects(last.intermediates, intermediates) ? last.decision : undefined;
+      if (decision === undefined) {
+        decision = decideCached(leaf, intermediates);
+        lastDecisionByLeaf.set(leaf, { intermediates: [...intermediates], decision });
       }
       if (!decision.ok) throw new OAuthError(decision.reason, decision.detail);
       for (const candidate of decision.paths) {
@@ -206,6 +220,12 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
       throw timeFailure((decision.paths[0] as TimedPath).chain.path, atMs);
     },
   });
+}
+
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 function resolveTrustAnchors(input: CertificateVerifierOptions['trustAnchors']): ParsedCertificate[] {

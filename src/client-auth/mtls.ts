@@ -3,7 +3,8 @@ import type { CertificateVerifier } from '../certificates/chain.js';
 import { checkIssuerPin } from '../certificates/chain.js';
 import { tlsIdentityMismatchReason } from '../certificates/identity.js';
 import { certificateMatchesJwks } from '../certificates/self-signed.js';
-import type { ResolvedClient } from '../clients/metadata.js';
+import type { JsonWebKeySet, ResolvedClient } from '../clients/metadata.js';
+import type { ParsedCertificate } from '../certificates/certificate.js';
 import { OAuthError } from '../errors/errors.js';
 import type { CertificateAuthenticator, PresentedCertificate } from './authenticate.js';
 
@@ -23,9 +24,16 @@ export interface MtlsAuthenticatorConfig {
  * - `self_signed_tls_client_auth` (§2.2): no chain; the certificate must be one the client
  *   registered as an `x5c[0]` in its JWK Set. Its validity period is not part of the match.
  */
+function matchSelfSigned(leaf: ParsedCertificate, jwks: JsonWebKeySet): undefined {
+  if (!certificateMatchesJwks(leaf, jwks)) {
+    throw new OAuthError('self_signed_certificate_mismatch', 'the certificate is not an x5c[0] of the client\'s JWK Set');
+  }
+  return undefined;
+}
+
 export function createMtlsAuthenticator(config: MtlsAuthenticatorConfig): CertificateAuthenticator {
   return {
-    async authenticate(client: ResolvedClient, presented: PresentedCertificate, nowSeconds: number): Promise<void> {
+    authenticate(client: ResolvedClient, presented: PresentedCertificate, nowSeconds: number): Promise<void> | undefined {
       const leaf = presented.leaf();
       if (client.authMethod === 'tls_client_auth') {
         if (!config.verifier) throw new OAuthError('certificate_untrusted', 'no trust anchors are configured for tls_client_auth');
@@ -35,12 +43,10 @@ export function createMtlsAuthenticator(config: MtlsAuthenticatorConfig): Certif
         if (!identity || !identity.matches(leaf)) {
           throw new OAuthError(tlsIdentityMismatchReason(identity?.field ?? 'tls_client_auth_subject_dn'), `registered ${identity?.field} does not match the certificate`);
         }
-        return;
+        return undefined;
       }
-      const jwks = client.jwks ?? { keys: await config.keySource.keysFor(client, { refresh: false }).then((keys) => keys.map((key) => key.jwk)) };
-      if (!certificateMatchesJwks(leaf, jwks)) {
-        throw new OAuthError('self_signed_certificate_mismatch', 'the certificate is not an x5c[0] of the client\'s JWK Set');
-      }
+      if (client.jwks) return matchSelfSigned(leaf, client.jwks);
+      return config.keySource.keysFor(client, { refresh: false }).then((keys) => matchSelfSigned(leaf, { keys: keys.map((key) => key.jwk) }));
     },
   };
 }

@@ -71,9 +71,8 @@ function socketCertificateMemo(input: Uint8Array | X509Certificate): SocketCerti
   return memo;
 }
 
-function parseSocketCertificate(input: Uint8Array | X509Certificate): ParsedCertificate {
-  const memo = socketCertificateMemo(input);
-  memo.parsed ??= parseCertificate(input);
+function parseSocketCertificate(input: Uint8Array | X509Certificate, memo = socketCertificateMemo(input)): ParsedCertificate {
+  memo.parsed ??= parseCertificate(memo.der ?? input);
   return memo.parsed;
 }
 
@@ -83,11 +82,12 @@ const memoisable = (value: unknown): value is Uint8Array | X509Certificate => va
 function presentedFromSocket(leaf: Uint8Array | X509Certificate, intermediates: readonly (Uint8Array | X509Certificate)[]): PresentedCertificate {
   // Anything else an untyped caller passes takes the unmemoised path, and fails (or not) as before.
   if (!memoisable(leaf) || !Array.isArray(intermediates) || !intermediates.every(memoisable)) return presented(leaf, intermediates, 'tls');
+  const memo = socketCertificateMemo(leaf);
   return {
-    thumbprintS256: socketCertificateMemo(leaf).thumbprintS256,
+    thumbprintS256: memo.thumbprintS256,
     source: 'tls',
-    leaf: () => parseSocketCertificate(leaf),
-    intermediates: lazily((): readonly ParsedCertificate[] => intermediates.map(parseSocketCertificate)),
+    leaf: () => parseSocketCertificate(leaf, memo),
+    intermediates: lazily((): readonly ParsedCertificate[] => intermediates.map((certificate) => parseSocketCertificate(certificate))),
   };
 }
 
