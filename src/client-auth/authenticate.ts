@@ -2,14 +2,15 @@ import {
   JWT_BEARER_ASSERTION_TYPE,
   type AssertionVerifierConfig,
   type AudienceShape,
-  peekAssertionClientId,
+  claimedClientId,
+  decodeAssertion,
   verifyClientAssertion,
 } from '../assertions/verify-assertion.js';
 import { type ResolvedClient, type TokenEndpointAuthMethod, resolveClient } from '../clients/metadata.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ParsedCertificate } from '../certificates/certificate.js';
 import { ConfigurationError, OAuthError, StoreUnavailableError } from '../errors/errors.js';
-import type { ReplayStore } from '../replay/replay-store.js';
+import { type ReplayStore, synchronousConsume } from '../replay/replay-store.js';
 import type { SecretVerifier } from '../clients/secrets.js';
 import type { AuthenticationThrottle } from '../throttle/throttle.js';
 import { decodeBasicCredentials } from './basic.js';
@@ -39,7 +40,8 @@ export interface PresentedCertificate {
 
 /** RFC 8705 §2: verifies a presented certificate for a `tls_client_auth` or `self_signed_tls_client_auth` client. */
 export interface CertificateAuthenticator {
-  authenticate(client: ResolvedClient, certificate: PresentedCertificate, nowSeconds: number): Promise<void>;
+  /** `undefined` when decided synchronously (the usual case); throws or rejects when refused. */
+  authenticate(client: ResolvedClient, certificate: PresentedCertificate, nowSeconds: number): Promise<void> | undefined;
 }
 
 /**
@@ -68,8 +70,9 @@ export interface AuthenticatedClient {
   /**
    * Spends what is single-use (the assertion's `jti`). Call once, after every other check of the
    * request has passed, so a request refused for its scope does not burn the assertion.
+   * `undefined` when there was nothing to spend (every method but private_key_jwt).
    */
-  readonly commit: () => Promise<void>;
+  readonly commit: () => Promise<void> | undefined;
 }
 
 /** The slice of configuration client authentication reads. */
@@ -86,7 +89,7 @@ export interface ClientAuthConfig {
   readonly decoySecretVerifiers: readonly SecretVerifier[];
 }
 
-const NOTHING_TO_COMMIT = async (): Promise<void> => {};
+const NOTHING_TO_COMMIT = (): undefined => undefined;
 
 /**
  * Client authentication, RFC 6749 §2.3, in the order that leaks least:
@@ -110,7 +113,8 @@ export async function authenticateClient(
   attempt.usedAuthorizationHeader = usesBasic;
   attempt.clientId = bodyClientId;
   // Over its failure budget, a peer is refused before any credential costs us work.
-  await config.throttle?.checkAddress(input.peerAddress);
+  const addressCheck = config.throttle?.checkAddress(input.peerAddress);
+  if (addressCheck !== undefined) await addressCheck;
 
   if (Number(usesBasic) + Number(usesPost) + Number(usesAssertion) > 1) {
     throw new OAuthError('client_auth_multiple', 'more than one of: Authorization header, client_secret, client_assertion');
@@ -118,14 +122,15 @@ export async function authenticateClient(
 
   if (usesBasic) {
     attempt.method = 'client_secret_basic';
-    const [scheme = '', token68 = '', ...rest] = authorization.trim().split(/ +/);
+    const [scheme = '', token68 = '', ...rest] = splitAuthorization(authorization);
     if (scheme.toLowerCase() !== 'basic') throw new OAuthError('authorization_scheme_unsupported', `scheme ${scheme.slice(0, 20)}`);
     if (rest.length > 0 || token68 === '') throw new OAuthError('basic_credentials_malformed', 'expected "Basic <credentials>"');
     const credentials = decodeBasicCredentials(token68);
     attempt.clientId = credentials.clientId;
     requireSameClientId(bodyClientId, credentials.clientId);
     const client = await findClient(config, credentials.clientId, 'client_secret_basic', attempt);
-    await verifyClientSecret(client, credentials.clientSecret);
+    const secretCheck = verifyClientSecret(client, credentials.clientSecret);
+    if (secretCheck !== undefined) await secretCheck;
     return { client, method: 'client_secret_basic', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
   }
 
@@ -133,7 +138,8 @@ export async function authenticateClient(
     attempt.method = 'client_secret_post';
     if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'client_secret_post requires client_id in the body');
     const client = await findClient(config, bodyClientId, 'client_secret_post', attempt);
-    await verifyClientSecret(client, parameters.get('client_secret') ?? '');
+    const secretCheck = verifyClientSecret(client, parameters.get('client_secret') ?? '');
+    if (secretCheck !== undefined) await secretCheck;
     return { client, method: 'client_secret_post', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
   }
 
@@ -144,11 +150,12 @@ export async function authenticateClient(
     }
     const assertion = parameters.get('client_assertion');
     if (assertion === undefined) throw new OAuthError('assertion_missing');
-    const claimedClientId = peekAssertionClientId(assertion, config.assertions.maxLength);
-    attempt.clientId = bodyClientId ?? claimedClientId;
-    requireSameClientId(bodyClientId, claimedClientId);
-    const client = await findClient(config, claimedClientId, 'private_key_jwt', attempt);
-    const verified = await verifyClientAssertion(assertion, client, config.assertions, input.nowSeconds);
+    const decoded = decodeAssertion(assertion, config.assertions.maxLength);
+    const claimed = claimedClientId(decoded);
+    attempt.clientId = bodyClientId ?? claimed;
+    requireSameClientId(bodyClientId, claimed);
+    const client = await findClient(config, claimed, 'private_key_jwt', attempt);
+    const verified = await verifyClientAssertion(decoded, client, config.assertions, input.nowSeconds);
     attempt.credentialId = verified.keyId;
     const tolerance = config.assertions.clockToleranceSeconds;
     return {
@@ -157,19 +164,7 @@ export async function authenticateClient(
       credentialId: verified.keyId,
       assertionAudienceShape: verified.audienceShape,
       // RFC 7523 §3 item 7: single use, remembered until the assertion could no longer be accepted.
-      commit: async () => {
-        let firstUse: boolean;
-        try {
-          firstUse = await config.replayStore.consume(client.clientId, verified.jti, (verified.exp + tolerance) * 1000);
-        } catch (error) {
-          // ReplayStore contract: any rejection means "answer unknown" → fail closed with 503.
-          if (error instanceof StoreUnavailableError) throw error;
-          const detail = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${typeof error}`;
-          throw new StoreUnavailableError('replay_store_unavailable', `replay store failed: ${detail}`.slice(0, 300), { cause: error });
-        }
-        // Only an explicit `true` means first use: anything else a store returns fails closed.
-        if (firstUse !== true) throw new OAuthError('jti_replayed', 'this assertion jti was already used');
-      },
+      commit: () => spendJti(config.replayStore, client.clientId, verified.jti, (verified.exp + tolerance) * 1000),
     };
   }
 
@@ -182,7 +177,8 @@ export async function authenticateClient(
   }
   if (!input.certificate) throw new OAuthError('certificate_missing', `${client.authMethod} requires a client certificate`);
   attempt.credentialId = input.certificate.thumbprintS256;
-  await config.certificates.authenticate(client, input.certificate, input.nowSeconds);
+  const certificateCheck = config.certificates.authenticate(client, input.certificate, input.nowSeconds);
+  if (certificateCheck !== undefined) await certificateCheck;
   return {
     client,
     method: client.authMethod,
@@ -190,6 +186,58 @@ export async function authenticateClient(
     assertionAudienceShape: undefined,
     commit: NOTHING_TO_COMMIT,
   };
+}
+
+/**
+ * Records the jti as used. ReplayStore contract: any failure means "answer unknown" → fail closed
+ * (503); only an explicit `true` means first use, anything else a store returns is a replay.
+ * Synchronous (`undefined`) with the in-memory store.
+ */
+function spendJti(store: ReplayStore, clientId: string, jti: string, expiresAt: number): Promise<void> | undefined {
+  const consumeNow = synchronousConsume(store);
+  if (consumeNow !== undefined) {
+    let firstUse: boolean;
+    try {
+      firstUse = consumeNow(clientId, jti, expiresAt);
+    } catch (error) {
+      throw storeFailure(error);
+    }
+    return requireFirstUse(firstUse);
+  }
+  let pending: Promise<boolean>;
+  try {
+    pending = store.consume(clientId, jti, expiresAt);
+  } catch (error) {
+    throw storeFailure(error);
+  }
+  // Promise.resolve: a store that (against its contract) answers a plain value is still judged.
+  return Promise.resolve(pending).then(requireFirstUse, (error: unknown) => {
+    throw storeFailure(error);
+  });
+}
+
+function requireFirstUse(firstUse: unknown): undefined {
+  if (firstUse !== true) throw new OAuthError('jti_replayed', 'this assertion jti was already used');
+  return undefined;
+}
+
+function storeFailure(error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : `non-error thrown: ${typeof error}`;
+  return new StoreUnavailableError('replay_store_unavailable', `replay store failed: ${detail}`.slice(0, 300), { cause: error });
+}
+
+/** RFC 9110 §11.6.2 credentials: the scheme, then its parameters, separated by spaces. */
+function splitAuthorization(authorization: string): string[] {
+  const trimmed = authorization.trim();
+  const space = trimmed.indexOf(' ');
+  // The usual "Basic <token68>": one space, nothing to split by pattern.
+  if (space > 0 && trimmed.charCodeAt(space + 1) !== 0x20 && trimmed.indexOf(' ', space + 1) < 0) return [trimmed.slice(0, space), trimmed.slice(space + 1)];
+  return trimmed.split(/ +/);
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 function requireSameClientId(bodyClientId: string | undefined, authenticatedClientId: string): void {
@@ -209,12 +257,21 @@ async function findClient(
   method: TokenEndpointAuthMethod | undefined,
   attempt: AuthAttempt,
 ): Promise<ResolvedClient> {
-  await config.throttle?.checkClient(clientId);
-  const metadata = await config.registry.findClient(clientId);
+  const clientCheck = config.throttle?.checkClient(clientId);
+  if (clientCheck !== undefined) await clientCheck;
+  const found = config.registry.findClient(clientId);
+  // A static registry answers synchronously: awaiting a plain value would still cost a turn.
+  const metadata = isThenable(found) ? await found : found;
   if (metadata === undefined || metadata === null) {
     // The decoy comparison always fails; swallow its client_secret_mismatch so the operator event
     // says what happened (client_unknown). The caller sees the same answer either way.
-    if (method === 'client_secret_basic' || method === 'client_secret_post') await verifyClientSecret(undefined, '', config.decoySecretVerifiers).catch(() => undefined);
+    if (method === 'client_secret_basic' || method === 'client_secret_post') {
+      try {
+        await verifyClientSecret(undefined, '', config.decoySecretVerifiers);
+      } catch {
+        // Always a mismatch: only its cost matters.
+      }
+    }
     throw new OAuthError('client_unknown', 'no such client');
   }
   let client: ResolvedClient;

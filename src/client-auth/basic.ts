@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { OAuthError } from '../errors/errors.js';
 import { decodeUtf8Strict } from '../util/encoding.js';
 import { FormDecodingError, formUrlDecode } from '../util/form-urlencoded.js';
@@ -21,7 +22,9 @@ export function decodeBasicCredentials(token68: string): BasicCredentials {
   }
   let decoded: string;
   try {
-    decoded = decodeUtf8Strict(Buffer.from(token68, 'base64'));
+    const bytes = Buffer.from(token68, 'base64');
+    // ASCII (the usual credentials) is its own UTF-8: no strict decoder needed.
+    decoded = isAscii(bytes) ? bytes.toString('latin1') : decodeUtf8Strict(bytes);
   } catch {
     throw new OAuthError('basic_credentials_malformed', 'the Basic credentials are not UTF-8');
   }

@@ -27,13 +27,26 @@ export function decoyVerifiersFor(clients: readonly ResolvedClient[]): readonly 
  * while a secret is being rolled), in constant time. Every verifier runs, so the time taken
  * does not say which one matched. For an unknown client (`undefined`) the decoy runs and the
  * answer is always a mismatch.
+ *
+ * @returns `undefined` when it matched synchronously, else a promise; throws (or rejects with)
+ *   OAuthError `client_secret_mismatch`.
  */
-export async function verifyClientSecret(
+export function verifyClientSecret(
   client: ResolvedClient | undefined,
   presented: string,
   decoy: readonly SecretVerifier[] = DEFAULT_DECOY_VERIFIERS,
-): Promise<void> {
+): Promise<void> | undefined {
   const verifiers = client?.secretVerifiers ?? decoy;
-  const results = await Promise.all(verifiers.map((verifier) => verifier.verify(presented)));
-  if (!client || !results.includes(true)) throw new OAuthError('client_secret_mismatch', 'the client secret does not match');
+  // Plaintext and sha256 secrets are checked synchronously (`undefined`: matched); scrypt ones on the thread pool.
+  if (verifiers.every((verifier) => verifier.verifyNow !== undefined)) {
+    let matched = false;
+    for (const verifier of verifiers) if ((verifier.verifyNow as (presented: string) => boolean)(presented)) matched = true;
+    return judge(client, matched);
+  }
+  return Promise.all(verifiers.map((verifier) => verifier.verify(presented))).then((results) => judge(client, results.includes(true)));
+}
+
+function judge(client: ResolvedClient | undefined, matched: boolean): undefined {
+  if (!client || !matched) throw new OAuthError('client_secret_mismatch', 'the client secret does not match');
+  return undefined;
 }

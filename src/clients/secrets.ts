@@ -14,10 +14,13 @@ const scrypt = promisify(scryptCallback) as (
 export interface SecretVerifier {
   readonly kind: 'plaintext' | 'sha256' | 'scrypt';
   verify(presented: string): Promise<boolean>;
+  /** The same check, synchronously, for the kinds that are cheap (plaintext, sha256); absent for scrypt. */
+  readonly verifyNow?: (presented: string) => boolean;
 }
 
 export function plaintextSecretVerifier(secret: string): SecretVerifier {
-  return { kind: 'plaintext', verify: async (presented) => constantTimeEqual(presented, secret) };
+  const verifyNow = (presented: string): boolean => constantTimeEqual(presented, secret);
+  return { kind: 'plaintext', verify: async (presented) => verifyNow(presented), verifyNow };
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -33,7 +36,8 @@ export function parseSecretVerifier(stored: string, field: string): SecretVerifi
   if (parts[0] === 'sha256' && parts.length === 2 && BASE64URL.test(parts[1] ?? '')) {
     const digest = Buffer.from(parts[1] as string, 'base64url');
     if (digest.length !== 32) throw invalidClientMetadata(field, 'a sha256 secret hash must be 32 bytes, base64url-encoded');
-    return { kind: 'sha256', verify: async (presented) => timingSafeEqual(sha256(presented), digest) };
+    const verifyNow = (presented: string): boolean => timingSafeEqual(sha256(presented), digest);
+    return { kind: 'sha256', verify: async (presented) => verifyNow(presented), verifyNow };
   }
   if (parts[0] === 'scrypt' && parts.length === 6) {
     const [, n, r, p, salt, digest] = parts as [string, string, string, string, string, string];

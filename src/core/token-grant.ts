@@ -62,7 +62,8 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
       const bindToCertificate = client.certificateBoundTokens || config.requireCertificateBinding;
       if (bindToCertificate && !certificate) throw new OAuthError('certificate_binding_required');
 
-      await authenticated.commit();
+      const spending = authenticated.commit();
+      if (spending !== undefined) await spending;
 
       const issued = issueAccessToken(
         {

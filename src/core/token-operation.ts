@@ -40,6 +40,7 @@ export async function authenticateTokenOperation(
     context.clientAuth,
     attempt,
   );
-  await authenticated.commit();
+  const spending = authenticated.commit();
+  if (spending !== undefined) await spending;
   return { authenticated, nowMs, claims: config.signingKeyRing.verifyOwnToken(token, nowMs / 1000) };
 }

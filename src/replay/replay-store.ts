@@ -21,6 +21,22 @@ export interface ReplayStore {
 }
 
 /**
+ * The in-memory store's `consume`, answered synchronously (same contract, a value instead of a
+ * promise; throws instead of rejecting): the endpoint uses it to spare two awaits per request.
+ * Internal — not part of the `ReplayStore` interface that other stores implement.
+ */
+export const CONSUME_NOW = Symbol('consumeNow');
+
+export interface SynchronousConsume {
+  readonly [CONSUME_NOW]: (clientId: string, jti: string, expiresAt: number) => boolean;
+}
+
+/** The synchronous `consume` of a store that has one. */
+export function synchronousConsume(store: ReplayStore): SynchronousConsume[typeof CONSUME_NOW] | undefined {
+  return (store as Partial<SynchronousConsume>)[CONSUME_NOW];
+}
+
+/**
  * The unambiguous key for a pair: the client id is length-prefixed, so no choice of client id
  * and jti can produce the key of another pair ("a:b" + "c" vs "a" + "b:c").
  */

@@ -33,12 +33,16 @@ export interface ThrottleOptions {
   readonly windowSeconds?: number;
 }
 
-/** What client authentication asks of the throttle. */
+/**
+ * What client authentication asks of the throttle. The checks answer synchronously when they can
+ * (the in-memory store): `undefined` means "not throttled, nothing to wait for", and a throttled
+ * request throws at once; a promise (a shared store) settles the same way.
+ */
 export interface AuthenticationThrottle {
   /** @throws OAuthError `throttled` (429) when the peer address is over its limit. */
-  checkAddress(address: string | undefined): Promise<void>;
+  checkAddress(address: string | undefined): Promise<void> | undefined;
   /** @throws OAuthError `throttled` (429) when the client is over its limit. */
-  checkClient(clientId: string): Promise<void>;
+  checkClient(clientId: string): Promise<void> | undefined;
   /** Counts one failed authentication against the address and, when it names a registered client, the client. */
   recordFailure(address: string | undefined, registeredClientId: string | undefined): Promise<void>;
 }
@@ -68,18 +72,29 @@ export function createAuthenticationThrottle(options: ThrottleOptions, now: () =
   const maxPerAddress = options.maxFailuresPerAddress ?? 1000;
   const windowMs = (options.windowSeconds ?? 300) * 1000;
 
-  const check = async (key: string, limit: number): Promise<void> => {
-    let current: ThrottleCount | undefined;
-    try {
-      current = await store.peek(key);
-    } catch (error) {
-      onStoreFailure(error);
-      return;
-    }
+  const judge = (key: string, limit: number, current: ThrottleCount | undefined): void => {
     if (current && current.count >= limit) {
       const retryAfter = Math.max(1, Math.ceil((current.resetAt - now()) / 1000));
       throw new OAuthError('throttled', `${key.startsWith('a:') ? 'peer address' : 'client'} over ${limit} failed authentications`, retryAfter);
     }
+  };
+  // Our own memory store answers synchronously: no promise, no await on every request.
+  const peekNow = (store as Partial<SynchronousPeek>)[PEEK_NOW];
+  const check = (key: string, limit: number): Promise<void> | undefined => {
+    if (peekNow !== undefined) {
+      judge(key, limit, peekNow(key));
+      return undefined;
+    }
+    return (async () => {
+      let current: ThrottleCount | undefined;
+      try {
+        current = await store.peek(key);
+      } catch (error) {
+        onStoreFailure(error);
+        return;
+      }
+      judge(key, limit, current);
+    })();
   };
   const record = async (key: string): Promise<void> => {
     try {
@@ -90,7 +105,7 @@ export function createAuthenticationThrottle(options: ThrottleOptions, now: () =
   };
 
   return {
-    checkAddress: async (address) => (address === undefined ? undefined : check(`a:${address}`, maxPerAddress)),
+    checkAddress: (address) => (address === undefined ? undefined : check(`a:${address}`, maxPerAddress)),
     checkClient: (clientId) => check(`c:${clientId}`, maxPerClient),
     recordFailure: async (address, registeredClientId) => {
       await Promise.all([
@@ -124,8 +139,14 @@ export interface MemoryThrottleStoreOptions {
   readonly now?: () => number;
 }
 
+const PEEK_NOW = Symbol('peekNow');
+/** The synchronous `peek` of the memory store, for the throttle only (not part of ThrottleStore). */
+interface SynchronousPeek {
+  readonly [PEEK_NOW]: (key: string) => ThrottleCount | undefined;
+}
+
 /** An in-process throttle store: a bounded map of fixed windows, swept as it is used (no timer). */
-export function createMemoryThrottleStore(options: MemoryThrottleStoreOptions = {}): ThrottleStore {
+export function createMemoryThrottleStore(options: MemoryThrottleStoreOptions = {}): ThrottleStore & SynchronousPeek {
   const maxEntries = options.maxEntries ?? 100_000;
   const now = options.now ?? Date.now;
   const windows = new Map<string, { count: number; resetAt: number }>();
@@ -136,6 +157,12 @@ export function createMemoryThrottleStore(options: MemoryThrottleStoreOptions = 
       return undefined;
     }
     return window;
+  };
+  const peekNow = (key: string): ThrottleCount | undefined => {
+    // Nothing counted at all, the usual state: no key to build a lookup for.
+    if (windows.size === 0) return undefined;
+    const window = live(key, now());
+    return window ? { count: window.count, resetAt: window.resetAt } : undefined;
   };
   return {
     async hit(key, windowMs) {
@@ -154,8 +181,8 @@ export function createMemoryThrottleStore(options: MemoryThrottleStoreOptions = 
       return { count: 1, resetAt: fresh.resetAt };
     },
     async peek(key) {
-      const window = live(key, now());
-      return window ? { count: window.count, resetAt: window.resetAt } : undefined;
+      return peekNow(key);
     },
-  };
+    [PEEK_NOW]: peekNow,
+  } satisfies ThrottleStore & SynchronousPeek;
 }
