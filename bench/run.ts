@@ -394,7 +394,7 @@ async function main(): Promise<void> {
     const when = (section: (typeof SECTIONS)[number], start: () => Promise<ChildHandle>): Promise<ChildHandle | undefined> => (wanted(section) ? track(start()) : none);
     const [inProcess, loadgen, fastify, node, oidc, minimal, memoryChild, ...growthChildren] = await Promise.all([
       wanted('in-process') || wanted('redis')
-        ? track(startChild('in-process', 'inprocess.ts', [...fixturesArgs, ...(redis ? ['--redis-port', String(redis.port)] : [])]))
+        ? track(startChild('in-process', 'inprocess.ts', [...fixturesArgs, ...(redis ? ['--redis-port', String(redis.port)] : [])], ['--expose-gc']))
         : none,
       when('https', () => startChild('loadgen', 'loadgen.ts', fixturesArgs)),
       when('https', () => startChild('fastify', 'server.ts', [...fixturesArgs, '--kind', 'fastify'])),
@@ -402,7 +402,7 @@ async function main(): Promise<void> {
       when('https', () => startChild('oidc-provider', 'server.ts', [...fixturesArgs, '--kind', 'oidc-provider'])),
       when('https', () => startChild('minimal', 'server.ts', [...fixturesArgs, '--kind', 'minimal'])),
       when('memory', () => startChild('memory', 'inprocess.ts', fixturesArgs, ['--expose-gc'])),
-      ...mode.growth.sizes.map((size) => when('growth', () => startChild(`growth-${size}`, 'inprocess.ts', [...fixturesArgs, '--clients', String(size)]))),
+      ...mode.growth.sizes.map((size) => when('growth', () => startChild(`growth-${size}`, 'inprocess.ts', [...fixturesArgs, '--clients', String(size)], ['--expose-gc']))),
     ]);
 
     log('warm-up');

@@ -67,12 +67,27 @@ function requestsFor(target: 'endpoint' | 'redis', scenario: Scenario): Scenario
   return value;
 }
 
+/**
+ * Each slice pays for its own garbage, and only for its own: the young generation is emptied
+ * before the clock starts (of whatever came before: the other side's slice, signing the next
+ * assertions) and again before it stops (of what the slice itself allocated). Without this the
+ * collections ran whenever the young generation filled up — mostly inside handler slices, which
+ * allocate more — and the handler paid for the ceiling's garbage (its signatures are native
+ * buffers, costly to sweep) and for the assertions signed before it. Needs --expose-gc (the
+ * orchestrator starts in-process children with it); a no-op without.
+ */
+const collectYoung: () => void = (() => {
+  const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+  return gc ? () => gc({ type: 'minor' }) : () => {};
+})();
+
 function ceilingRound({ scenario, ms, max }: RoundRequest): RoundResult {
   let run = ceilings.get(scenario);
   if (!run) {
     run = cryptoCeiling(fixtures, scenario);
     ceilings.set(scenario, run);
   }
+  collectYoung();
   const cpu = process.cpuUsage();
   const start = performance.now();
   const deadline = start + ms;
@@ -82,6 +97,7 @@ function ceilingRound({ scenario, ms, max }: RoundRequest): RoundResult {
     count++;
     if ((count & 7) === 0 && performance.now() >= deadline) break;
   }
+  collectYoung();
   return { count, seconds: (performance.now() - start) / 1000, cpuSeconds: cpuSecondsSince(cpu), errors: 0 };
 }
 
@@ -94,6 +110,7 @@ async function endpointRound({ target, scenario, ms, max, latencies }: RoundRequ
   const samples = latencies ? new Float64Array(budget) : undefined;
   let errors = 0;
   let firstError: string | undefined;
+  collectYoung();
   const cpu = process.cpuUsage();
   const start = performance.now();
   const deadline = start + ms;
@@ -109,6 +126,7 @@ async function endpointRound({ target, scenario, ms, max, latencies }: RoundRequ
     count++;
     if ((count & 7) === 0 && performance.now() >= deadline) break;
   }
+  collectYoung();
   const seconds = (performance.now() - start) / 1000;
   const cpuSeconds = cpuSecondsSince(cpu);
   if (!samples) return { count, seconds, cpuSeconds, errors, firstError };
