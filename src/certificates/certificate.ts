@@ -14,7 +14,7 @@ import {
 } from '@peculiar/asn1-x509';
 import { type AsnType as Asn1Node, Boolean as AsnBoolean, Constructed, type FromBerResult, fromBER } from 'asn1js';
 import { OAuthError } from '../errors/errors.js';
-import { base64url, sha256 } from '../util/encoding.js';
+import { sha256Text } from '../util/encoding.js';
 import { LruCache } from '../util/lru.js';
 import { type DistinguishedName, attributeValueOf, distinguishedNameMatch, freezeDistinguishedName } from './distinguished-name.js';
 import type { SubjectAltNames } from './subject-alt-name.js';
@@ -183,7 +183,7 @@ function parseDer(input: Uint8Array, x509: X509Certificate | undefined): ParsedC
   if (input.byteLength > MAX_CERTIFICATE_DER_BYTES) {
     throw malformed(`certificate of ${input.byteLength} bytes exceeds the ${MAX_CERTIFICATE_DER_BYTES}-byte limit`);
   }
-  const thumbprintS256 = base64url(sha256(input));
+  const thumbprintS256 = sha256Text(input, 'base64url');
   const cached = cache.get(thumbprintS256);
   if (cached) return cached;
   // A private copy: the caller's buffer may be reused or mutated after we return.
@@ -410,7 +410,7 @@ function decodeCertificate(der: Buffer, thumbprintS256: string, given: X509Certi
     issuer: issuerName,
     subjectAltNames,
     // The SubjectPublicKeyInfo exactly as encoded in the certificate (asn1js keeps each element's bytes).
-    spkiSha256: base64url(sha256(field(5).valueBeforeDecodeView)),
+    spkiSha256: sha256Text(field(5).valueBeforeDecodeView, 'base64url'),
     notBefore: notBefore.getTime(),
     notAfter: notAfter.getTime(),
     basicConstraints,

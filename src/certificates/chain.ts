@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { OAuthError, invalidOption } from '../errors/errors.js';
 import type { ReasonCode } from '../errors/reasons.js';
+import { sameElements } from '../util/arrays.js';
 import { LruCache } from '../util/lru.js';
 import { type ParsedCertificate, parseCertificate, parsePemBundle } from './certificate.js';
 import { distinguishedNameMatchKey, formatRfc4514 } from './distinguished-name.js';
@@ -208,7 +209,7 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
         throw new OAuthError('certificate_chain_invalid', `${intermediates.length} intermediate certificates sent; at most ${MAX_INTERMEDIATES} are accepted`);
       }
       const last = lastDecisionByLeaf.get(leaf);
-      let decision = last !== undefined && sameObjects(last.intermediates, intermediates) ? last.decision : undefined;
+      let decision = last !== undefined && sameElements(last.intermediates, intermediates) ? last.decision : undefined;
       if (decision === undefined) {
         decision = decideCached(leaf, intermediates);
         lastDecisionByLeaf.set(leaf, { intermediates: [...intermediates], decision });
@@ -220,12 +221,6 @@ export function createCertificateVerifier(options: CertificateVerifierOptions): 
       throw timeFailure((decision.paths[0] as TimedPath).chain.path, atMs);
     },
   });
-}
-
-function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
 }
 
 function resolveTrustAnchors(input: CertificateVerifierOptions['trustAnchors']): ParsedCertificate[] {

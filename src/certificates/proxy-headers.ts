@@ -26,7 +26,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9440#section-2 (Client-Cert and Client-Cert-Chain)
  */
 import { OAuthError, invalidOption } from '../errors/errors.js';
-import { isPlainObject, sha256 } from '../util/encoding.js';
+import { isPlainObject, sha256Text } from '../util/encoding.js';
 import { nearestXfccElement, parseXfcc, xfccSingleValue } from './xfcc.js';
 
 /** The header encodings we read, one per kind of TLS-terminating proxy. */
@@ -339,7 +339,7 @@ function fromEnvoy(headers: ForwardedHeaders, name: string, limits: Limits): For
   // Envoy's Hash is the hex SHA-256 of the peer certificate's DER: if present, it must agree,
   // or the element was assembled from two different handshakes.
   const hash = xfccSingleValue(element, 'hash');
-  if (hash !== undefined && leafDer !== undefined && hash.toLowerCase() !== sha256(leafDer).toString('hex')) {
+  if (hash !== undefined && leafDer !== undefined && hash.toLowerCase() !== sha256Text(leafDer, 'hex')) {
     throw malformed(`${name}: Hash is not the SHA-256 of the forwarded certificate`);
   }
   return certificate(leafDer, chainDer);

@@ -1,4 +1,4 @@
-import { base64url, sha256 } from '../util/encoding.js';
+import { sha256Text } from '../util/encoding.js';
 import type { ParsedCertificate } from './certificate.js';
 
 /** The part of a JWK this check reads; jose's `JWK` fits. */
@@ -50,7 +50,7 @@ function registeredThumbprints(jwks: JwkSetWithCertificates): ReadonlySet<string
     const x5c = (key as JwkWithCertificateChain | null)?.x5c;
     const first: unknown = Array.isArray(x5c) ? x5c[0] : undefined;
     if (typeof first !== 'string' || first.length === 0 || first.length > MAX_X5C_CHARS || !BASE64.test(first)) continue;
-    thumbprints.add(base64url(sha256(Buffer.from(first, 'base64'))));
+    thumbprints.add(sha256Text(Buffer.from(first, 'base64'), 'base64url'));
   }
   return thumbprints;
 }

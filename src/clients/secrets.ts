@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { invalidClientMetadata } from '../errors/errors.js';
-import { constantTimeEqual, sha256 } from '../util/encoding.js';
+import { constantTimeEqual, sha256, sha256Text } from '../util/encoding.js';
 
 const scrypt = promisify(scryptCallback) as (
   password: string,
@@ -85,7 +85,7 @@ export async function hashClientSecret(secret: string, options: HashClientSecret
     const digest = await scrypt(secret, salt, 32, params);
     return `scrypt:${params.N}:${params.r}:${params.p}:${salt.toString('base64url')}:${digest.toString('base64url')}`;
   }
-  return `sha256:${sha256(secret).toString('base64url')}`;
+  return `sha256:${sha256Text(secret, 'base64url')}`;
 }
 
 /** Generates a 256-bit random client secret, base64url-encoded. */

@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { type ParsedCertificate, parseCertificate } from '../certificates/certificate.js';
 import { type ProxyCertificateSource, extractForwardedCertificate } from '../certificates/proxy-headers.js';
 import type { PresentedCertificate } from '../client-auth/authenticate.js';
-import { sha256 } from '../util/encoding.js';
+import { sha256Text } from '../util/encoding.js';
 import type { EndpointRequest } from './request.js';
 
 /** The slice of configuration that decides where a request's client certificate comes from. */
@@ -37,7 +37,7 @@ function presented(leaf: Uint8Array | X509Certificate, intermediates: readonly (
   const der = leaf instanceof X509Certificate ? leaf.raw : leaf;
   return {
     // Binding needs only the thumbprint; the certificate is parsed when a method needs it.
-    thumbprintS256: sha256(der).toString('base64url'),
+    thumbprintS256: sha256Text(der, 'base64url'),
     source,
     leaf: lazily(() => parseCertificate(leaf)),
     intermediates: lazily((): readonly ParsedCertificate[] => intermediates.map((certificate) => parseCertificate(certificate))),
@@ -50,6 +50,8 @@ interface SocketCertificateMemo {
   readonly der: Buffer | undefined;
   readonly thumbprintS256: string;
   parsed: ParsedCertificate | undefined;
+  /** The last answer built for this leaf, reused while the same intermediates (array and bytes) come with it. */
+  lastPresented: { readonly intermediates: readonly unknown[]; readonly intermediateMemos: readonly SocketCertificateMemo[]; readonly presented: PresentedCertificate } | undefined;
 }
 
 const socketCertificates = new WeakMap<Uint8Array | X509Certificate, SocketCertificateMemo>();
@@ -66,7 +68,7 @@ function socketCertificateMemo(input: Uint8Array | X509Certificate): SocketCerti
   if (known !== undefined && (known.der === undefined || known.der.equals(input as Uint8Array))) return known;
   const x509 = input instanceof X509Certificate;
   const der = x509 ? input.raw : input;
-  const memo: SocketCertificateMemo = { der: x509 ? undefined : Buffer.from(der), thumbprintS256: sha256(der).toString('base64url'), parsed: undefined };
+  const memo: SocketCertificateMemo = { der: x509 ? undefined : Buffer.from(der), thumbprintS256: sha256Text(der, 'base64url'), parsed: undefined, lastPresented: undefined };
   socketCertificates.set(input, memo);
   return memo;
 }
@@ -78,18 +80,31 @@ function parseSocketCertificate(input: Uint8Array | X509Certificate, memo = sock
 
 const memoisable = (value: unknown): value is Uint8Array | X509Certificate => value instanceof Uint8Array || value instanceof X509Certificate;
 
-/** `presented` for the TLS socket's certificate: the same answers, memoised per certificate object. */
+/**
+ * `presented` for the TLS socket's certificate: the same answers, memoised per certificate object.
+ * A keep-alive connection gets the very same object back on every request (nothing allocated),
+ * as long as its leaf and intermediates are the same objects with the same bytes.
+ */
 function presentedFromSocket(leaf: Uint8Array | X509Certificate, intermediates: readonly (Uint8Array | X509Certificate)[]): PresentedCertificate {
   // Anything else an untyped caller passes takes the unmemoised path, and fails (or not) as before.
   if (!memoisable(leaf) || !Array.isArray(intermediates) || !intermediates.every(memoisable)) return presented(leaf, intermediates, 'tls');
   const memo = socketCertificateMemo(leaf);
-  return {
+  const last = memo.lastPresented;
+  if (last !== undefined && last.intermediates === intermediates && intermediates.every((certificate, index) => socketCertificateMemo(certificate) === last.intermediateMemos[index])) {
+    return last.presented;
+  }
+  const intermediateMemos = intermediates.map(socketCertificateMemo);
+  const answer: PresentedCertificate = {
     thumbprintS256: memo.thumbprintS256,
     source: 'tls',
     leaf: () => parseSocketCertificate(leaf, memo),
-    intermediates: lazily((): readonly ParsedCertificate[] => intermediates.map((certificate) => parseSocketCertificate(certificate))),
+    intermediates: lazily((): readonly ParsedCertificate[] => intermediates.map((certificate, index) => parseSocketCertificate(certificate, intermediateMemos[index]))),
   };
+  memo.lastPresented = { intermediates, intermediateMemos, presented: answer };
+  return answer;
 }
+
+const NO_INTERMEDIATES: readonly (Uint8Array | X509Certificate)[] = Object.freeze([]);
 
 /**
  * RFC 8705 §2 and SPEC.md: the certificate comes from this server's TLS socket, or — only when
@@ -108,7 +123,7 @@ export function resolveClientCertificate(request: EndpointRequest, config: Certi
     (config.proxySource?.format === 'nginx' && config.proxySource.header !== undefined && request.headers[config.proxySource.header] !== undefined);
   const tls = request.tlsClientCertificate;
   return {
-    certificate: tls ? presentedFromSocket(tls.certificate, tls.intermediates ?? []) : undefined,
+    certificate: tls ? presentedFromSocket(tls.certificate, tls.intermediates ?? NO_INTERMEDIATES) : undefined,
     untrustedProxyHeader,
   };
 }

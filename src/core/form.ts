@@ -46,7 +46,7 @@ function checkContentType(contentType: string | undefined): void {
 /** Raw (unescaped) non-ASCII bytes in a body must themselves be valid UTF-8. */
 function bytesToText(body: Uint8Array): string {
   // The usual body is pure ASCII (the form is percent-encoded): no UTF-8 decoding needed.
-  if (isAscii(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  if (isAscii(body)) return (Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)).toString('latin1');
   try {
     return decodeUtf8Strict(body);
   } catch {
@@ -56,14 +56,26 @@ function bytesToText(body: Uint8Array): string {
 
 function parseUrlEncoded(body: string): Map<string, string> {
   const parameters = new Map<string, string>();
-  if (body.length === 0) return parameters;
+  const length = body.length;
+  // One pass with indexOf instead of split: no array of pairs. `equals` is the next "=" at or
+  // after `start`, found again only once passed, so the whole body is scanned once (linear even
+  // for a body of "&&&…" with one "=" at the end).
+  let equals = -1; // -1: not looked for yet; `length`: there is none left
   try {
-    for (const pair of body.split('&')) {
-      if (pair === '') continue;
-      const equals = pair.indexOf('=');
-      const name = formUrlDecode(equals < 0 ? pair : pair.slice(0, equals));
-      const value = equals < 0 ? '' : formUrlDecode(pair.slice(equals + 1));
-      addParameter(parameters, name, value);
+    for (let start = 0; start < length; ) {
+      let end = body.indexOf('&', start);
+      if (end < 0) end = length;
+      if (end > start) {
+        if (equals < start) {
+          equals = body.indexOf('=', start);
+          if (equals < 0) equals = length;
+        }
+        const hasValue = equals < end;
+        const name = formUrlDecode(body.slice(start, hasValue ? equals : end));
+        const value = hasValue ? formUrlDecode(body.slice(equals + 1, end)) : '';
+        addParameter(parameters, name, value);
+      }
+      start = end + 1;
     }
   } catch (error) {
     if (error instanceof FormDecodingError) throw new OAuthError('body_malformed', error.message);

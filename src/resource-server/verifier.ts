@@ -12,7 +12,7 @@ import {
 } from 'jose';
 import { invalidOption } from '../errors/errors.js';
 import type { RevocationStore } from '../revocation/revocation-store.js';
-import { constantTimeEqual, isPlainObject, sha256 } from '../util/encoding.js';
+import { constantTimeEqual, isPlainObject, sha256Text } from '../util/encoding.js';
 
 /** Stable reasons a resource server refuses an access token (RFC 6750 §3.1 `invalid_token` unless noted). */
 export type AccessTokenFailureReason =
@@ -207,7 +207,7 @@ function keyResolver(keys: VerifierKeys): JWTVerifyGetKey {
 }
 
 function thumbprintOf(certificate: Uint8Array | X509Certificate): string {
-  return sha256(certificate instanceof X509Certificate ? certificate.raw : certificate).toString('base64url');
+  return sha256Text(certificate instanceof X509Certificate ? certificate.raw : certificate, 'base64url');
 }
 
 function translate(error: unknown): AccessTokenError {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomId } from '../util/random-id.js';
 import { scratchBuffer } from '../util/scratch.js';
 import type { SigningKey } from './signing-keys.js';
 
@@ -31,38 +31,46 @@ export interface AccessTokenRequest {
   readonly certificateThumbprint: string | undefined;
 }
 
-const encodedHeaders = new WeakMap<SigningKey, string>();
+/** A key's encoded protected header followed by ".", as text and as bytes. */
+interface HeaderPrefix {
+  readonly text: string;
+  readonly bytes: Buffer;
+}
+
+const headerPrefixes = new WeakMap<SigningKey, HeaderPrefix>();
 
 /** RFC 9068 §2.1: `typ: at+jwt` and the key's `kid`. The header never changes per key, so it is encoded once. */
-function encodedHeader(key: SigningKey): string {
-  let header = encodedHeaders.get(key);
-  if (header === undefined) {
-    header = Buffer.from(JSON.stringify({ alg: key.alg, typ: 'at+jwt', kid: key.kid })).toString('base64url');
-    encodedHeaders.set(key, header);
+function headerPrefix(key: SigningKey): HeaderPrefix {
+  let prefix = headerPrefixes.get(key);
+  if (prefix === undefined) {
+    const text = `${Buffer.from(JSON.stringify({ alg: key.alg, typ: 'at+jwt', kid: key.kid })).toString('base64url')}.`;
+    prefix = { text, bytes: Buffer.from(text, 'latin1') };
+    headerPrefixes.set(key, prefix);
   }
-  return header;
+  return prefix;
 }
 
 /** JSON string content that needs no escaping: printable ASCII without '"' and '\\'. */
 const JSON_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
 
-/** `JSON.stringify(value)` for a string, without its cost when there is nothing to escape. */
-function jsonString(value: string): string {
-  return JSON_SAFE.test(value) ? `"${value}"` : JSON.stringify(value);
-}
-
 /**
  * The claims as JSON text: byte for byte what `JSON.stringify(claims)` gives (same members, same
- * order; strings escaped by `JSON.stringify` whenever they hold anything but printable ASCII
- * without '"' and '\\'; integers as integers), written directly because the generic serialiser
- * was the largest cost of a token after the signature. Non-integer times take `JSON.stringify`.
+ * order), written directly when every string is printable ASCII without '"' and '\\' (nothing to
+ * escape) and both times are integers — the generic serialiser was the largest cost of a token
+ * after the signature. Anything else is left to `JSON.stringify`.
  */
 export function serializeClaims(claims: AccessTokenClaims): string {
-  if (!Number.isSafeInteger(claims.iat) || !Number.isSafeInteger(claims.exp)) return JSON.stringify(claims);
-  const subject = jsonString(claims.sub);
-  const clientId = claims.client_id === claims.sub ? subject : jsonString(claims.client_id);
-  const cnf = claims.cnf === undefined ? '' : `,"cnf":{"x5t#S256":${jsonString(claims.cnf['x5t#S256'])}}`;
-  return `{"iss":${jsonString(claims.iss)},"sub":${subject},"client_id":${clientId},"aud":${jsonString(claims.aud)},"iat":${claims.iat},"exp":${claims.exp},"jti":${jsonString(claims.jti)},"scope":${jsonString(claims.scope)}${cnf}}`;
+  const { iss, sub, client_id: clientId, aud, iat, exp, jti, scope, cnf } = claims;
+  const thumbprint = cnf?.['x5t#S256'] ?? '';
+  if (
+    !Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) ||
+    !JSON_SAFE.test(iss) || !JSON_SAFE.test(sub) || (clientId !== sub && !JSON_SAFE.test(clientId)) || !JSON_SAFE.test(aud) ||
+    !JSON_SAFE.test(jti) || !JSON_SAFE.test(scope) || !JSON_SAFE.test(thumbprint)
+  ) {
+    return JSON.stringify(claims);
+  }
+  const binding = cnf === undefined ? '' : `,"cnf":{"x5t#S256":"${thumbprint}"}`;
+  return `{"iss":"${iss}","sub":"${sub}","client_id":"${clientId}","aud":"${aud}","iat":${iat},"exp":${exp},"jti":"${jti}","scope":"${scope}"${binding}}`;
 }
 
 /** Issues an RFC 9068 JWT access token signed with `key`. */
@@ -75,16 +83,19 @@ export function issueAccessToken(request: AccessTokenRequest, key: SigningKey): 
     aud: request.audience,
     iat,
     exp: iat + request.lifetimeSeconds,
-    jti: randomUUID(),
+    jti: randomId(),
     scope: request.scope,
   };
   if (request.certificateThumbprint !== undefined) (claims as { cnf?: AccessTokenClaims['cnf'] }).cnf = { 'x5t#S256': request.certificateThumbprint };
   const json = serializeClaims(claims);
+  const prefix = headerPrefix(key);
   let buffer = scratchBuffer(json.length * 3);
   const payload = buffer.toString('base64url', 0, buffer.write(json, 0, 'utf8'));
-  const signingInput = `${encodedHeader(key)}.${payload}`;
-  // The signing input is base64url and a dot: ASCII, so latin1 gives the same bytes as UTF-8, faster.
-  buffer = scratchBuffer(signingInput.length);
-  const signature = key.sign(buffer.subarray(0, buffer.write(signingInput, 0, 'latin1'))).toString('base64url');
-  return { token: `${signingInput}.${signature}`, claims };
+  // The signing input, header "." payload, as bytes: the prefix copied, the payload (base64url:
+  // ASCII, so latin1 gives its UTF-8 bytes) written after it — no joined string to flatten.
+  buffer = scratchBuffer(prefix.bytes.length + payload.length);
+  prefix.bytes.copy(buffer, 0);
+  const inputLength = prefix.bytes.length + buffer.write(payload, prefix.bytes.length, 'latin1');
+  const signature = key.sign(buffer.subarray(0, inputLength)).toString('base64url');
+  return { token: `${prefix.text}${payload}.${signature}`, claims };
 }

@@ -1,13 +1,17 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 
-export function base64url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+/**
+ * SHA-256 digest bytes. One-shot `hash` (Node ≥ 20.12), no Hash object; asked for as a latin1
+ * string and turned into bytes from Buffer's pool, because a digest returned as a native buffer
+ * costs a backing-store allocation that showed in the profiles (~2.3 µs against ~1.2 µs).
+ */
+export function sha256(data: Uint8Array | string): Buffer {
+  return Buffer.from(hash('sha256', data, 'binary'), 'latin1');
 }
 
-export function sha256(data: Uint8Array | string): Buffer {
-  // One-shot (Node ≥ 20.12): the same digest as createHash().update().digest(), without a Hash
-  // object per call — it runs several times per mTLS or secret request.
-  return hash('sha256', data, 'buffer');
+/** SHA-256 digest as text (`x5t#S256`, JWK thumbprints: base64url), with no digest buffer at all. */
+export function sha256Text(data: Uint8Array | string, encoding: 'base64url' | 'hex'): string {
+  return hash('sha256', data, encoding);
 }
 
 /**

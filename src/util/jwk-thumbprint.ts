@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import { sha256 } from './encoding.js';
+import { sha256Text } from './encoding.js';
 
 const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   EC: ['crv', 'kty', 'x', 'y'],
@@ -13,5 +13,5 @@ export function jwkThumbprint(jwk: JWK): string {
   if (!members) throw new TypeError(`cannot compute a thumbprint for kty ${String(jwk.kty)}`);
   const canonical: Record<string, unknown> = {};
   for (const member of members) canonical[member] = jwk[member as keyof JWK];
-  return sha256(JSON.stringify(canonical)).toString('base64url');
+  return sha256Text(JSON.stringify(canonical), 'base64url');
 }

@@ -14,7 +14,7 @@ import { createRemoteKeySource } from '../../src/assertions/remote-key-source.js
 import type { ClientMetadata } from '../../src/clients/metadata.js';
 import type { RequestDeniedEvent } from '../../src/core/events.js';
 import { signClientAssertion } from '../../src/testing/assertions.js';
-import { type TestPki, generateKeyPair, toJwk } from '../../src/testing/pki.js';
+import { generateKeyPair, toJwk } from '../../src/testing/pki.js';
 import {
   type AdapterUnderTest,
   type ConformanceContext,
@@ -24,7 +24,7 @@ import {
   mount,
 } from '../helpers/context.js';
 import type { HttpResult } from '../helpers/http.js';
-import { type KeyServer, type KeyServerHandler as Handler, startKeyServer } from '../helpers/key-server.js';
+import { type KeyServer, startKeyServer } from '../helpers/key-server.js';
 import { ADAPTERS } from '../helpers/servers.js';
 
 const TIMEOUT_MS = 500;
