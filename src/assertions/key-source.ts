@@ -2,6 +2,7 @@ import { type KeyObject, createPublicKey } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { JsonWebKeySet, ResolvedClient } from '../clients/metadata.js';
 import { OAuthError } from '../errors/errors.js';
+import type { MaybePromise } from '../util/maybe-promise.js';
 
 /** A client's public key, imported once. */
 export interface ClientPublicKey {
@@ -20,7 +21,8 @@ export interface ClientPublicKey {
  * `kid` the current set lacks, so a remote source may refetch (bounded by its own cooldown).
  */
 export interface ClientKeySource {
-  keysFor(client: ResolvedClient, options: { readonly refresh: boolean }): Promise<readonly ClientPublicKey[]>;
+  /** May answer synchronously (an array) or with a promise. */
+  keysFor(client: ResolvedClient, options: { readonly refresh: boolean }): MaybePromise<readonly ClientPublicKey[]>;
 }
 
 const importedSets = new WeakMap<JsonWebKeySet, readonly ClientPublicKey[]>();
@@ -68,7 +70,7 @@ function importPublicJwk(jwk: JWK): ClientPublicKey {
 
 /** Keys registered inline (`jwks`). Clients with only a `jwks_uri` need a remote source. */
 export const inlineKeySource: ClientKeySource = {
-  async keysFor(client) {
+  keysFor(client) {
     if (!client.jwks) {
       throw new OAuthError('client_keys_unavailable', `client ${client.clientId} has no inline jwks and no remote key source is configured`);
     }

@@ -17,6 +17,7 @@ import type { ReasonCode } from '../errors/reasons.js';
 import { decodeUtf8Strict, isPlainObject } from '../util/encoding.js';
 import { LruCache } from '../util/lru.js';
 import { type ClientKeySource, type ClientPublicKey, importJwkSet, inlineKeySource } from './key-source.js';
+import type { MaybePromise } from '../util/maybe-promise.js';
 
 /** Why a fetch of a `jwks_uri` was made. */
 export type RemoteKeyFetchTrigger =
@@ -272,7 +273,8 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions = {}): Cli
   }
 
   return {
-    async keysFor(client: ResolvedClient, keyOptions: { readonly refresh: boolean }): Promise<readonly ClientPublicKey[]> {
+    // Synchronous while the cached set serves (every request but a fetch): no promise per request.
+    keysFor(client: ResolvedClient, keyOptions: { readonly refresh: boolean }): MaybePromise<readonly ClientPublicKey[]> {
       if (client.jwks || client.jwksUri === undefined) return inlineKeySource.keysFor(client, keyOptions);
       const uri = client.jwksUri;
       let state = states.get(uri);
@@ -285,10 +287,8 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions = {}): Cli
       if (fresh && !keyOptions.refresh) return (state.set as CachedSet).keys;
 
       // From here the caller wants newer keys than a fresh set offers: join a fetch under way.
-      if (state.inflight) {
-        await state.inflight;
-        return usableKeys(state, settings.now());
-      }
+      const joined = state;
+      if (joined.inflight) return joined.inflight.then(() => usableKeys(joined, settings.now()));
       if (fresh && now - state.lastAttemptAt < settings.cooldownMs) return (state.set as CachedSet).keys;
       if (!fresh && state.failure !== undefined && now - state.failure.at < settings.failureCacheMs) {
         return usableKeys(state, now);
@@ -300,8 +300,7 @@ export function createRemoteKeySource(options: RemoteKeySourceOptions = {}): Cli
         current.inflight = undefined;
       });
       current.inflight = flight;
-      await flight;
-      return usableKeys(current, settings.now());
+      return flight.then(() => usableKeys(current, settings.now()));
     },
   };
 }

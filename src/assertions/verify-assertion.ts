@@ -4,6 +4,7 @@ import { compactVerify, errors as joseErrors } from 'jose';
 import type { ResolvedClient } from '../clients/metadata.js';
 import { OAuthError } from '../errors/errors.js';
 import { isPlainObject } from '../util/encoding.js';
+import { type MaybePromise, andThen } from '../util/maybe-promise.js';
 import { scratchBuffer } from '../util/scratch.js';
 import { type AssertionAlgorithm, MIN_RSA_MODULUS_BITS, isSupportedAlgorithm, keyUnsuitableFor } from './algorithms.js';
 import { type ClientKeySource, type ClientPublicKey, isImportedKeySet } from './key-source.js';
@@ -157,7 +158,20 @@ export async function verifyClientAssertion(
   config: AssertionVerifierConfig,
   nowSeconds: number,
 ): Promise<VerifiedAssertion> {
-  const decoded = typeof assertion === 'string' ? decodeAssertion(assertion, config.maxLength) : assertion;
+  return verifyDecodedAssertion(typeof assertion === 'string' ? decodeAssertion(assertion, config.maxLength) : assertion, client, config, nowSeconds);
+}
+
+/**
+ * `verifyClientAssertion` for the token path: synchronous when the client's keys are at hand and
+ * node:crypto verifies the signature (the usual case), a promise when keys must be fetched or
+ * jose verifies. Throws (or rejects with) the same OAuthErrors.
+ */
+export function verifyDecodedAssertion(
+  decoded: DecodedAssertion,
+  client: ResolvedClient,
+  config: AssertionVerifierConfig,
+  nowSeconds: number,
+): MaybePromise<VerifiedAssertion> {
   const { header } = decoded;
   const alg = checkHeader(header, client, config);
 
@@ -165,10 +179,21 @@ export async function verifyClientAssertion(
   if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 1024)) {
     throw new OAuthError('assertion_malformed', 'the kid header must be a non-empty string of at most 1024 characters');
   }
-  const candidates = await selectKeys(client, config, alg, kid);
-  const verified = verifySignatureDirectly(decoded, alg, candidates);
-  const { payload, keyId } = verified ?? (await verifySignatureWithJose(decoded.assertion, alg, candidates));
+  return andThen(selectKeys(client, config, alg, kid), (candidates) => {
+    const verified = verifySignatureDirectly(decoded, alg, candidates);
+    if (verified !== undefined) return checkClaims(verified, alg, client, config, nowSeconds);
+    return verifySignatureWithJose(decoded.assertion, alg, candidates).then((outcome) => checkClaims(outcome, alg, client, config, nowSeconds));
+  });
+}
 
+/** RFC 7523 §3 and draft-ietf-oauth-rfc7523bis §4: the claims of an assertion whose signature verified. */
+function checkClaims(
+  { payload, keyId }: SignatureOutcome,
+  alg: AssertionAlgorithm,
+  client: ResolvedClient,
+  config: AssertionVerifierConfig,
+  nowSeconds: number,
+): VerifiedAssertion {
   checkIssuerAndSubject(payload, client.clientId);
   const policy = config.audiencePolicyOverridable ? (client.audiencePolicy ?? config.audiencePolicy) : config.audiencePolicy;
   const audienceShape = checkAudience(payload.aud, config, policy);
@@ -216,25 +241,35 @@ function checkHeader(header: Readonly<Record<string, unknown>>, client: Resolved
   return alg;
 }
 
-async function selectKeys(
+function selectKeys(
   client: ResolvedClient,
   config: AssertionVerifierConfig,
   alg: AssertionAlgorithm,
   kid: string | undefined,
-): Promise<readonly ClientPublicKey[]> {
-  let keys = await config.keySource.keysFor(client, { refresh: false });
-  if (kid !== undefined && !keys.some((key) => key.kid === kid)) {
-    keys = await config.keySource.keysFor(client, { refresh: true });
-  }
-  // A set this library imported never changes, so its verdict per alg and kid is kept with it.
+): MaybePromise<readonly ClientPublicKey[]> {
+  return andThen(config.keySource.keysFor(client, { refresh: false }), (keys) => {
+    // An unknown kid: the client may have rotated its keys, so a remote source may refetch.
+    if (kid !== undefined && !keys.some((key) => key.kid === kid)) {
+      return andThen(config.keySource.keysFor(client, { refresh: true }), (refreshed) => keptVerdict(refreshed, alg, kid));
+    }
+    return keptVerdict(keys, alg, kid);
+  });
+}
+
+/** `usableKeys`, kept per set for a set this library imported: such a set never changes. */
+function keptVerdict(keys: readonly ClientPublicKey[], alg: AssertionAlgorithm, kid: string | undefined): readonly ClientPublicKey[] {
   if (!isImportedKeySet(keys)) return usableKeys(keys, alg, kid);
   let verdicts = keyVerdicts.get(keys);
   if (verdicts === undefined) {
-    verdicts = new Map();
+    verdicts = { count: 0, byAlg: new Map() };
     keyVerdicts.set(keys, verdicts);
   }
-  const verdictKey = kid === undefined ? alg : `${alg} ${kid}`;
-  let verdict = verdicts.get(verdictKey);
+  let byKid = verdicts.byAlg.get(alg);
+  if (byKid === undefined) {
+    byKid = new Map();
+    verdicts.byAlg.set(alg, byKid);
+  }
+  let verdict = byKid.get(kid);
   if (verdict === undefined) {
     try {
       verdict = usableKeys(keys, alg, kid);
@@ -242,14 +277,21 @@ async function selectKeys(
       if (!(error instanceof OAuthError)) throw error;
       verdict = error;
     }
-    // Bounded by the kids an attacker can name: at most a few per alg are kept.
-    if (verdicts.size < MAX_VERDICTS_PER_SET) verdicts.set(verdictKey, verdict);
+    // Bounded: an attacker can name any kid, so only the first few verdicts per set are kept.
+    if (verdicts.count < MAX_VERDICTS_PER_SET) {
+      verdicts.count++;
+      byKid.set(kid, verdict);
+    }
   }
   if (verdict instanceof OAuthError) throw new OAuthError(verdict.reason, verdict.detail);
   return verdict;
 }
 
-const keyVerdicts = new WeakMap<readonly ClientPublicKey[], Map<string, readonly ClientPublicKey[] | OAuthError>>();
+/** Per imported key set: the verdict of `usableKeys` by alg, then by kid (`undefined`: no kid). */
+const keyVerdicts = new WeakMap<
+  readonly ClientPublicKey[],
+  { count: number; readonly byAlg: Map<AssertionAlgorithm, Map<string | undefined, readonly ClientPublicKey[] | OAuthError>> }
+>();
 const MAX_VERDICTS_PER_SET = 64;
 
 function usableKeys(keys: readonly ClientPublicKey[], alg: AssertionAlgorithm, kid: string | undefined): readonly ClientPublicKey[] {

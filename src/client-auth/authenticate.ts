@@ -4,15 +4,16 @@ import {
   type AudienceShape,
   claimedClientId,
   decodeAssertion,
-  verifyClientAssertion,
+  verifyDecodedAssertion,
 } from '../assertions/verify-assertion.js';
-import { type ResolvedClient, type TokenEndpointAuthMethod, resolveClient } from '../clients/metadata.js';
+import { type ClientMetadata, type ResolvedClient, type TokenEndpointAuthMethod, resolveClient } from '../clients/metadata.js';
 import type { ClientRegistry } from '../clients/registry.js';
 import type { ParsedCertificate } from '../certificates/certificate.js';
 import { ConfigurationError, OAuthError, StoreUnavailableError } from '../errors/errors.js';
 import { type ReplayStore, synchronousConsume } from '../replay/replay-store.js';
 import type { SecretVerifier } from '../clients/secrets.js';
 import type { AuthenticationThrottle } from '../throttle/throttle.js';
+import { type MaybePromise, andThen, isThenable } from '../util/maybe-promise.js';
 import { decodeBasicCredentials } from './basic.js';
 import { verifyClientSecret } from './client-secret.js';
 
@@ -128,7 +129,8 @@ export async function authenticateClient(
     const credentials = decodeBasicCredentials(token68);
     attempt.clientId = credentials.clientId;
     requireSameClientId(bodyClientId, credentials.clientId);
-    const client = await findClient(config, credentials.clientId, 'client_secret_basic', attempt);
+    const found = findClient(config, credentials.clientId, 'client_secret_basic', attempt);
+    const client = isThenable(found) ? await found : found;
     const secretCheck = verifyClientSecret(client, credentials.clientSecret);
     if (secretCheck !== undefined) await secretCheck;
     return { client, method: 'client_secret_basic', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
@@ -137,7 +139,8 @@ export async function authenticateClient(
   if (usesPost) {
     attempt.method = 'client_secret_post';
     if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'client_secret_post requires client_id in the body');
-    const client = await findClient(config, bodyClientId, 'client_secret_post', attempt);
+    const found = findClient(config, bodyClientId, 'client_secret_post', attempt);
+    const client = isThenable(found) ? await found : found;
     const secretCheck = verifyClientSecret(client, parameters.get('client_secret') ?? '');
     if (secretCheck !== undefined) await secretCheck;
     return { client, method: 'client_secret_post', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
@@ -154,8 +157,10 @@ export async function authenticateClient(
     const claimed = claimedClientId(decoded);
     attempt.clientId = bodyClientId ?? claimed;
     requireSameClientId(bodyClientId, claimed);
-    const client = await findClient(config, claimed, 'private_key_jwt', attempt);
-    const verified = await verifyClientAssertion(decoded, client, config.assertions, input.nowSeconds);
+    const found = findClient(config, claimed, 'private_key_jwt', attempt);
+    const client = isThenable(found) ? await found : found;
+    const verifying = verifyDecodedAssertion(decoded, client, config.assertions, input.nowSeconds);
+    const verified = isThenable(verifying) ? await verifying : verifying;
     attempt.credentialId = verified.keyId;
     const tolerance = config.assertions.clockToleranceSeconds;
     return {
@@ -170,7 +175,8 @@ export async function authenticateClient(
 
   // No credentials in the header or body: RFC 8705 mutual TLS, or a public client.
   if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'no client credentials and no client_id');
-  const client = await findClient(config, bodyClientId, undefined, attempt);
+  const found = findClient(config, bodyClientId, undefined, attempt);
+  const client = isThenable(found) ? await found : found;
   attempt.method = client.authMethod;
   if (client.authMethod !== 'tls_client_auth' && client.authMethod !== 'self_signed_tls_client_auth') {
     throw new OAuthError('client_auth_missing', `client is registered for ${client.authMethod} but sent no credentials`);
@@ -236,8 +242,9 @@ function splitAuthorization(authorization: string): string[] {
   return trimmed.split(/ +/);
 }
 
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+
+function unknownClient(): never {
+  throw new OAuthError('client_unknown', 'no such client');
 }
 
 function requireSameClientId(bodyClientId: string | undefined, authenticatedClientId: string): void {
@@ -251,28 +258,34 @@ function requireSameClientId(bodyClientId: string | undefined, authenticatedClie
  * An unknown client still pays for a secret comparison, so timing does not reveal which
  * client ids exist.
  */
-async function findClient(
+function findClient(
   config: ClientAuthConfig,
   clientId: string,
   method: TokenEndpointAuthMethod | undefined,
   attempt: AuthAttempt,
-): Promise<ResolvedClient> {
-  const clientCheck = config.throttle?.checkClient(clientId);
-  if (clientCheck !== undefined) await clientCheck;
-  const found = config.registry.findClient(clientId);
-  // A static registry answers synchronously: awaiting a plain value would still cost a turn.
-  const metadata = isThenable(found) ? await found : found;
+): MaybePromise<ResolvedClient> {
+  // Synchronous with the in-memory throttle and a static registry: no promise per request.
+  return andThen(config.throttle?.checkClient(clientId), () =>
+    andThen(config.registry.findClient(clientId), (metadata) => checkRegisteredClient(config, clientId, method, attempt, metadata)),
+  );
+}
+
+function checkRegisteredClient(
+  config: ClientAuthConfig,
+  clientId: string,
+  method: TokenEndpointAuthMethod | undefined,
+  attempt: AuthAttempt,
+  metadata: ClientMetadata | undefined | null,
+): MaybePromise<ResolvedClient> {
   if (metadata === undefined || metadata === null) {
-    // The decoy comparison always fails; swallow its client_secret_mismatch so the operator event
-    // says what happened (client_unknown). The caller sees the same answer either way.
+    // An unknown client still pays for a secret comparison (the decoy, which never matches), so
+    // timing does not reveal which client ids exist; the event says client_unknown either way.
     if (method === 'client_secret_basic' || method === 'client_secret_post') {
-      try {
-        await verifyClientSecret(undefined, '', config.decoySecretVerifiers);
-      } catch {
-        // Always a mismatch: only its cost matters.
-      }
+      return Promise.resolve()
+        .then(() => verifyClientSecret(undefined, '', config.decoySecretVerifiers))
+        .then(unknownClient, unknownClient);
     }
-    throw new OAuthError('client_unknown', 'no such client');
+    return unknownClient();
   }
   let client: ResolvedClient;
   try {

@@ -6,6 +6,7 @@ import { certificateMatchesJwks } from '../certificates/self-signed.js';
 import type { JsonWebKeySet, ResolvedClient } from '../clients/metadata.js';
 import type { ParsedCertificate } from '../certificates/certificate.js';
 import { OAuthError } from '../errors/errors.js';
+import { andThen } from '../util/maybe-promise.js';
 import type { CertificateAuthenticator, PresentedCertificate } from './authenticate.js';
 
 export interface MtlsAuthenticatorConfig {
@@ -46,7 +47,7 @@ export function createMtlsAuthenticator(config: MtlsAuthenticatorConfig): Certif
         return undefined;
       }
       if (client.jwks) return matchSelfSigned(leaf, client.jwks);
-      return config.keySource.keysFor(client, { refresh: false }).then((keys) => matchSelfSigned(leaf, { keys: keys.map((key) => key.jwk) }));
+      return andThen(config.keySource.keysFor(client, { refresh: false }), (keys) => matchSelfSigned(leaf, { keys: keys.map((key) => key.jwk) }));
     },
   };
 }

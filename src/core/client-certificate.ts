@@ -110,17 +110,18 @@ const NO_INTERMEDIATES: readonly (Uint8Array | X509Certificate)[] = Object.freez
  * RFC 8705 §2 and SPEC.md: the certificate comes from this server's TLS socket, or — only when
  * the TCP peer is a configured trusted proxy — from the proxy's header. A request through a
  * trusted proxy never uses the socket certificate (that is the proxy's own). A header from any
- * other peer is ignored, and reported.
+ * other peer is ignored, and reported (looked for only when `reportUntrustedHeaders`).
  *
  * @throws OAuthError proxy_header_malformed for a trusted proxy's unreadable header.
  */
-export function resolveClientCertificate(request: EndpointRequest, config: CertificateSourceConfig): ResolvedCertificate {
+export function resolveClientCertificate(request: EndpointRequest, config: CertificateSourceConfig, reportUntrustedHeaders = true): ResolvedCertificate {
   if (config.proxySource && config.isTrustedProxy(request.peerAddress)) {
     const forwarded = extractForwardedCertificate(request.headers, config.proxySource);
     return { certificate: forwarded ? presented(forwarded.leafDer, forwarded.chainDer, 'proxy') : undefined, untrustedProxyHeader: false };
   }
-  const untrustedProxyHeader = DEFAULT_PROXY_HEADERS.some((name) => request.headers[name] !== undefined) ||
-    (config.proxySource?.format === 'nginx' && config.proxySource.header !== undefined && request.headers[config.proxySource.header] !== undefined);
+  // Only events report it: with nobody listening, the header lookups are skipped.
+  const untrustedProxyHeader = reportUntrustedHeaders && (DEFAULT_PROXY_HEADERS.some((name) => request.headers[name] !== undefined) ||
+    (config.proxySource?.format === 'nginx' && config.proxySource.header !== undefined && request.headers[config.proxySource.header] !== undefined));
   const tls = request.tlsClientCertificate;
   return {
     certificate: tls ? presentedFromSocket(tls.certificate, tls.intermediates ?? NO_INTERMEDIATES) : undefined,

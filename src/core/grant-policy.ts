@@ -30,7 +30,7 @@ export function grantScope(
   if (requested === undefined || requested.length === 0) return defaultScope === 'registered' ? client.scope : '';
   const excess = requested.filter((token) => !client.scopes.has(token));
   if (excess.length > 0) throw new OAuthError('scope_not_allowed', `not registered: ${excess.join(' ').slice(0, 200)}`);
-  return requested.join(' ');
+  return requested.length === 1 ? (requested[0] as string) : requested.join(' ');
 }
 
 /** RFC 8707 §2: the resource becomes the token's `aud`; it must be one the client may ask for. */

@@ -84,7 +84,7 @@ export function createHandlerContext(config: ResolvedOptions, clientAuth: Client
     config,
     clientAuth,
     certificateOf: (request, attempt) => {
-      const resolved = resolveClientCertificate(request, config.certificateSource);
+      const resolved = resolveClientCertificate(request, config.certificateSource, config.onEvent !== undefined);
       attempt.untrustedProxyHeader = resolved.untrustedProxyHeader;
       attempt.certificateSource = resolved.certificate?.source;
       return resolved.certificate;

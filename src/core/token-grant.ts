@@ -2,14 +2,12 @@ import { authenticateClient } from '../client-auth/authenticate.js';
 import { OAuthError } from '../errors/errors.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { type EndpointResponse, jsonResponse, jsonTextResponse } from '../util/http.js';
+import { isJsonSafeRepeated } from '../util/json-text.js';
 import { emit } from './events.js';
 import { parseFormBody } from './form.js';
 import { grantScope, selectAudience, validateResourceSyntax, validateScopeSyntax } from './grant-policy.js';
 import { type HandlerContext, newAttempt } from './handler-context.js';
 import { type EndpointRequest, requirePost, singleHeader } from './request.js';
-
-/** JSON string content that needs no escaping: printable ASCII without '"' and '\\'. */
-const JSON_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
 
 /**
  * The RFC 6749 §5.1 response, written as JSON text directly: exactly what `JSON.stringify` gives
@@ -19,7 +17,7 @@ const JSON_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
  * back to `JSON.stringify`.
  */
 function tokenResponse(accessToken: string, expiresIn: number, scope: string): EndpointResponse {
-  if (!Number.isSafeInteger(expiresIn) || !JSON_SAFE.test(scope)) {
+  if (!Number.isSafeInteger(expiresIn) || !isJsonSafeRepeated(scope)) {
     return jsonResponse(200, { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn, scope });
   }
   return jsonTextResponse(200, `{"access_token":"${accessToken}","token_type":"Bearer","expires_in":${expiresIn},"scope":"${scope}"}`);

@@ -1,3 +1,4 @@
+import { isJsonSafe, isJsonSafeRepeated } from '../util/json-text.js';
 import { randomId } from '../util/random-id.js';
 import { scratchBuffer } from '../util/scratch.js';
 import type { SigningKey } from './signing-keys.js';
@@ -50,9 +51,6 @@ function headerPrefix(key: SigningKey): HeaderPrefix {
   return prefix;
 }
 
-/** JSON string content that needs no escaping: printable ASCII without '"' and '\\'. */
-const JSON_SAFE = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
-
 /**
  * The claims as JSON text: byte for byte what `JSON.stringify(claims)` gives (same members, same
  * order), written directly when every string is printable ASCII without '"' and '\\' (nothing to
@@ -64,8 +62,8 @@ export function serializeClaims(claims: AccessTokenClaims): string {
   const thumbprint = cnf?.['x5t#S256'] ?? '';
   if (
     !Number.isSafeInteger(iat) || !Number.isSafeInteger(exp) ||
-    !JSON_SAFE.test(iss) || !JSON_SAFE.test(sub) || (clientId !== sub && !JSON_SAFE.test(clientId)) || !JSON_SAFE.test(aud) ||
-    !JSON_SAFE.test(jti) || !JSON_SAFE.test(scope) || !JSON_SAFE.test(thumbprint)
+    !isJsonSafeRepeated(iss) || !isJsonSafeRepeated(sub) || (clientId !== sub && !isJsonSafeRepeated(clientId)) || !isJsonSafeRepeated(aud) ||
+    !isJsonSafeRepeated(scope) || !isJsonSafe(jti) || !isJsonSafe(thumbprint)
   ) {
     return JSON.stringify(claims);
   }

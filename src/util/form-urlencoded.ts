@@ -24,8 +24,25 @@ export function formUrlDecode(component: string): string {
   if (!component.includes('%') && !component.includes('+')) {
     return component;
   }
-  return decodeAsciiEscapes(component) ?? decodeBytes(component);
+  if (component.length > MAX_REMEMBERED_LENGTH) return decodeAsciiEscapes(component) ?? decodeBytes(component);
+  let decoded = recentlyDecoded.get(component);
+  if (decoded === undefined) {
+    decoded = decodeAsciiEscapes(component) ?? decodeBytes(component);
+    if (recentlyDecoded.size >= MAX_REMEMBERED) recentlyDecoded.clear();
+    recentlyDecoded.set(component, decoded);
+  }
+  return decoded;
 }
+
+/**
+ * Short escaped components seen lately, decoded: the same ones come with every request
+ * (`client_assertion_type=urn%3Aietf%3Aparams…`, `scope=api%3Aread`), and decoding them built a
+ * string piece by piece each time. Bounded — emptied when full — so made-up components cost
+ * decoding, never memory. Only successful decodings are kept.
+ */
+const recentlyDecoded = new Map<string, string>();
+const MAX_REMEMBERED = 256;
+const MAX_REMEMBERED_LENGTH = 256;
 
 /**
  * The common case without bytes: an ASCII component whose escapes all decode to ASCII (`%3A`,

@@ -7,6 +7,8 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * is an empty list.
  */
 export function parseScope(scope: string): string[] | undefined {
+  // The usual request: one token, nothing to split.
+  if (scope.length > 0 && !scope.includes(' ')) return SCOPE_TOKEN.test(scope) ? [scope] : undefined;
   const tokens: string[] = [];
   for (const token of scope.split(' ')) {
     if (token === '') continue;

@@ -31,9 +31,10 @@ function client(uri: string): ResolvedClient {
   return resolveClient({ client_id: `svc-${uri}`, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: uri });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<OAuthError> {
+/** The refusal of a key lookup, whether it throws at once (a cached failure) or rejects (a fetch). */
+async function refusal(lookup: () => unknown): Promise<OAuthError> {
   try {
-    await promise;
+    await lookup();
   } catch (error) {
     expect(error).toBeInstanceOf(OAuthError);
     return error as OAuthError;
@@ -301,7 +302,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         setTimeout(() => json(() => ({ keys: [keyA] }))(_request, response), 5000).unref();
       });
       const started = performance.now();
-      const error = await refusal(source({ timeoutMs: 300 }).keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source({ timeoutMs: 300 }).keysFor(client(server.origin + p), { refresh: false }));
       const elapsed = performance.now() - started;
       expect(error.reason).toBe('jwks_fetch_timeout');
       expect(error.error).toBe('invalid_client');
@@ -322,7 +323,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         interval.unref();
       });
       const started = performance.now();
-      const error = await refusal(source({ timeoutMs: 300 }).keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source({ timeoutMs: 300 }).keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_fetch_timeout');
       expect(performance.now() - started).toBeLessThan(1500);
       expect(events.at(-1)).toMatchObject({ outcome: 'error', reason: 'jwks_fetch_timeout', status: 200 });
@@ -338,7 +339,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         setTimeout(() => json(() => ({ keys: [keyA] }))(_request, response), 200).unref();
       });
       const started = performance.now();
-      const error = await refusal(source({ timeoutMs: 300 }).keysFor(client(server.origin + hop), { refresh: false }));
+      const error = await refusal(() => source({ timeoutMs: 300 }).keysFor(client(server.origin + hop), { refresh: false }));
       expect(error.reason).toBe('jwks_fetch_timeout');
       expect(performance.now() - started).toBeLessThan(1000);
     });
@@ -354,7 +355,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(huge) });
         response.end(huge);
       });
-      const error = await refusal(source().keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source().keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_too_large');
       expect(error.detail).not.toContain('AAAA');
     });
@@ -378,7 +379,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         };
         pump();
       });
-      const error = await refusal(source({ maxBytes: 32 * 1024 }).keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source({ maxBytes: 32 * 1024 }).keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_too_large');
       expect(error.detail).toContain('32768');
     });
@@ -412,7 +413,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
       clock = Date.now();
       const paths = [nextPath('loop'), nextPath('loop'), nextPath('loop'), nextPath('loop')];
       paths.forEach((p, index) => server.route(p, (_request, response) => response.writeHead(302, { location: paths[index + 1] ?? p }).end()));
-      const error = await refusal(source().keysFor(client(server.origin + (paths[0] as string)), { refresh: false }));
+      const error = await refusal(() => source().keysFor(client(server.origin + (paths[0] as string)), { refresh: false }));
       expect(error.reason).toBe('jwks_redirect_refused');
       expect(server.hits(paths[3] as string)).toBe(0);
     });
@@ -422,7 +423,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
       const [p, elsewhere] = [nextPath('to-other-port'), nextPath('elsewhere')];
       other.route(elsewhere, json(() => ({ keys: [keyC] })));
       server.route(p, (_request, response) => response.writeHead(302, { location: other.origin + elsewhere }).end());
-      const error = await refusal(source().keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source().keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_redirect_refused');
       expect(error.detail).toContain(new URL(other.origin).host);
       expect(other.hits(elsewhere)).toBe(0);
@@ -435,14 +436,14 @@ describe('createRemoteKeySource (jwks_uri)', () => {
       clock = Date.now();
       const p = nextPath('cross');
       server.route(p, (_request, response) => response.writeHead(308, { location: `${rewrite(server.origin)}/x.json` }).end());
-      expect((await refusal(source().keysFor(client(server.origin + p), { refresh: false }))).reason).toBe('jwks_redirect_refused');
+      expect((await refusal(() => source().keysFor(client(server.origin + p), { refresh: false }))).reason).toBe('jwks_redirect_refused');
     });
 
     it('refuses a redirect without Location', async () => {
       clock = Date.now();
       const p = nextPath('no-location');
       server.route(p, (_request, response) => response.writeHead(302).end());
-      expect((await refusal(source().keysFor(client(server.origin + p), { refresh: false }))).reason).toBe('jwks_redirect_refused');
+      expect((await refusal(() => source().keysFor(client(server.origin + p), { refresh: false }))).reason).toBe('jwks_redirect_refused');
     });
   });
 
@@ -465,7 +466,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         response.writeHead(200, contentType === undefined ? {} : { 'content-type': contentType });
         response.end(body);
       });
-      const error = await refusal(source().keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source().keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_invalid');
       expect(error.error).toBe('invalid_client');
       expect(`${error.message} ${error.detail}`).not.toContain(marker);
@@ -479,7 +480,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         response.writeHead(status, { 'content-type': 'application/json' });
         response.end(status === 204 || status === 304 ? undefined : JSON.stringify({ keys: [keyA], error: marker }));
       });
-      const error = await refusal(source().keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source().keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_fetch_failed');
       expect(error.detail).toContain(String(status));
       expect(error.detail).not.toContain(marker);
@@ -491,7 +492,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
       const closed = await startKeyServer(pki);
       const origin = closed.origin;
       await closed.close();
-      expect((await refusal(source().keysFor(client(`${origin}/jwks.json`), { refresh: false }))).reason).toBe('jwks_fetch_failed');
+      expect((await refusal(() => source().keysFor(client(`${origin}/jwks.json`), { refresh: false }))).reason).toBe('jwks_fetch_failed');
 
       const p = nextPath('cut');
       server.route(p, (_request, response) => {
@@ -499,14 +500,14 @@ describe('createRemoteKeySource (jwks_uri)', () => {
         response.write('{"keys":[');
         setTimeout(() => response.socket?.destroy(), 20).unref();
       });
-      expect((await refusal(source().keysFor(client(server.origin + p), { refresh: false }))).reason).toBe('jwks_fetch_failed');
+      expect((await refusal(() => source().keysFor(client(server.origin + p), { refresh: false }))).reason).toBe('jwks_fetch_failed');
     });
 
     it('refuses a server whose certificate is not trusted (no ca option)', async () => {
       const p = nextPath('untrusted');
       server.route(p, json(() => ({ keys: [keyA] })));
       const keys = createRemoteKeySource();
-      const error = await refusal(keys.keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => keys.keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_fetch_failed');
       expect(error.detail).toMatch(/CERT|SIGNATURE|ISSUER/);
     });
@@ -516,7 +517,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
     it('refuses an http jwks_uri without allowHttp, without contacting it (jwks_uri_insecure)', async () => {
       const p = nextPath('http');
       plain.route(p, json(() => ({ keys: [keyA] })));
-      const error = await refusal(source().keysFor(client(plain.origin + p), { refresh: false }));
+      const error = await refusal(() => source().keysFor(client(plain.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_uri_insecure');
       expect(error.status).toBe(401);
       expect(error.detail).toMatch(/https/);
@@ -562,7 +563,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
 
       // Past expiry + maxStaleMs the set is no longer used: the failure is reported.
       clock = expiresAt + HOUR;
-      const error = await refusal(keys.keysFor(svc, { refresh: false }));
+      const error = await refusal(() => keys.keysFor(svc, { refresh: false }));
       expect(error.reason).toBe('jwks_fetch_failed');
       expect(server.hits(p)).toBe(4);
       expect(events.at(-1)?.servedStale).toBe(false);
@@ -585,7 +586,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
       await keys.keysFor(svc, { refresh: false });
       failing = true;
       clock += 5 * MINUTE;
-      expect((await refusal(keys.keysFor(svc, { refresh: false }))).reason).toBe('jwks_fetch_failed');
+      expect((await refusal(() => keys.keysFor(svc, { refresh: false }))).reason).toBe('jwks_fetch_failed');
     });
 
     it('remembers a failure for failureCacheMs: the same refusal, no new fetch', async () => {
@@ -595,10 +596,10 @@ describe('createRemoteKeySource (jwks_uri)', () => {
       server.route(p, (request, response) => (status === 200 ? json(() => ({ keys: [keyB] }))(request, response) : response.writeHead(status).end()));
       const keys = source({ failureCacheMs: 5 * SECOND });
       const svc = client(server.origin + p);
-      expect((await refusal(keys.keysFor(svc, { refresh: false }))).reason).toBe('jwks_fetch_failed');
+      expect((await refusal(() => keys.keysFor(svc, { refresh: false }))).reason).toBe('jwks_fetch_failed');
       status = 200;
       clock += 5 * SECOND - 1;
-      for (let i = 0; i < 20; i += 1) expect((await refusal(keys.keysFor(svc, { refresh: i % 2 === 0 }))).reason).toBe('jwks_fetch_failed');
+      for (let i = 0; i < 20; i += 1) expect((await refusal(() => keys.keysFor(svc, { refresh: i % 2 === 0 }))).reason).toBe('jwks_fetch_failed');
       expect(server.hits(p)).toBe(1);
       clock += 1;
       expect(kids(await keys.keysFor(svc, { refresh: false }))).toEqual(['key-b']);
@@ -657,7 +658,7 @@ describe('createRemoteKeySource (jwks_uri)', () => {
     it('leaves no timer running after a timed-out fetch of a hanging server', async () => {
       const p = nextPath('hang');
       server.route(p, () => {});
-      const error = await refusal(source({ timeoutMs: 100 }).keysFor(client(server.origin + p), { refresh: false }));
+      const error = await refusal(() => source({ timeoutMs: 100 }).keysFor(client(server.origin + p), { refresh: false }));
       expect(error.reason).toBe('jwks_fetch_timeout');
       await sleep(50);
       const handles = (process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo();
