@@ -101,22 +101,33 @@ const NOTHING_TO_COMMIT = (): undefined => undefined;
  *    `token_endpoint_auth_method`;
  * 4. the method's own check.
  */
-export async function authenticateClient(
+export function authenticateClient(
   input: ClientAuthInput,
   config: ClientAuthConfig,
   attempt: AuthAttempt,
-): Promise<AuthenticatedClient> {
+): MaybePromise<AuthenticatedClient> {
   const { parameters, authorization } = input;
   const bodyClientId = parameters.get('client_id');
+  attempt.usedAuthorizationHeader = authorization !== undefined;
+  attempt.clientId = bodyClientId;
+  // Over its failure budget, a peer is refused before any credential costs us work.
+  return andThen(config.throttle?.checkAddress(input.peerAddress), () => authenticateByMechanism(input, config, attempt, bodyClientId));
+}
+
+/**
+ * The steps after the address check. Synchronous while every part answers synchronously (the
+ * in-memory defaults); a promise as soon as one does not.
+ */
+function authenticateByMechanism(
+  input: ClientAuthInput,
+  config: ClientAuthConfig,
+  attempt: AuthAttempt,
+  bodyClientId: string | undefined,
+): MaybePromise<AuthenticatedClient> {
+  const { parameters, authorization } = input;
   const usesBasic = authorization !== undefined;
   const usesPost = parameters.has('client_secret');
   const usesAssertion = parameters.has('client_assertion') || parameters.has('client_assertion_type');
-  attempt.usedAuthorizationHeader = usesBasic;
-  attempt.clientId = bodyClientId;
-  // Over its failure budget, a peer is refused before any credential costs us work.
-  const addressCheck = config.throttle?.checkAddress(input.peerAddress);
-  if (addressCheck !== undefined) await addressCheck;
-
   if (Number(usesBasic) + Number(usesPost) + Number(usesAssertion) > 1) {
     throw new OAuthError('client_auth_multiple', 'more than one of: Authorization header, client_secret, client_assertion');
   }
@@ -129,21 +140,17 @@ export async function authenticateClient(
     const credentials = decodeBasicCredentials(token68);
     attempt.clientId = credentials.clientId;
     requireSameClientId(bodyClientId, credentials.clientId);
-    const found = findClient(config, credentials.clientId, 'client_secret_basic', attempt);
-    const client = isThenable(found) ? await found : found;
-    const secretCheck = verifyClientSecret(client, credentials.clientSecret);
-    if (secretCheck !== undefined) await secretCheck;
-    return { client, method: 'client_secret_basic', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
+    return andThen(findClient(config, credentials.clientId, 'client_secret_basic', attempt), (client) =>
+      andThen(verifyClientSecret(client, credentials.clientSecret), (): AuthenticatedClient => secretAuthenticated(client, 'client_secret_basic')),
+    );
   }
 
   if (usesPost) {
     attempt.method = 'client_secret_post';
     if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'client_secret_post requires client_id in the body');
-    const found = findClient(config, bodyClientId, 'client_secret_post', attempt);
-    const client = isThenable(found) ? await found : found;
-    const secretCheck = verifyClientSecret(client, parameters.get('client_secret') ?? '');
-    if (secretCheck !== undefined) await secretCheck;
-    return { client, method: 'client_secret_post', credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
+    return andThen(findClient(config, bodyClientId, 'client_secret_post', attempt), (client) =>
+      andThen(verifyClientSecret(client, parameters.get('client_secret') ?? ''), (): AuthenticatedClient => secretAuthenticated(client, 'client_secret_post')),
+    );
   }
 
   if (usesAssertion) {
@@ -157,41 +164,44 @@ export async function authenticateClient(
     const claimed = claimedClientId(decoded);
     attempt.clientId = bodyClientId ?? claimed;
     requireSameClientId(bodyClientId, claimed);
-    const found = findClient(config, claimed, 'private_key_jwt', attempt);
-    const client = isThenable(found) ? await found : found;
-    const verifying = verifyDecodedAssertion(decoded, client, config.assertions, input.nowSeconds);
-    const verified = isThenable(verifying) ? await verifying : verifying;
-    attempt.credentialId = verified.keyId;
-    const tolerance = config.assertions.clockToleranceSeconds;
-    return {
-      client,
-      method: 'private_key_jwt',
-      credentialId: verified.keyId,
-      assertionAudienceShape: verified.audienceShape,
-      // RFC 7523 §3 item 7: single use, remembered until the assertion could no longer be accepted.
-      commit: () => spendJti(config.replayStore, client.clientId, verified.jti, (verified.exp + tolerance) * 1000),
-    };
+    return andThen(findClient(config, claimed, 'private_key_jwt', attempt), (client) =>
+      andThen(verifyDecodedAssertion(decoded, client, config.assertions, input.nowSeconds), (verified): AuthenticatedClient => {
+        attempt.credentialId = verified.keyId;
+        const tolerance = config.assertions.clockToleranceSeconds;
+        return {
+          client,
+          method: 'private_key_jwt',
+          credentialId: verified.keyId,
+          assertionAudienceShape: verified.audienceShape,
+          // RFC 7523 §3 item 7: single use, remembered until the assertion could no longer be accepted.
+          commit: () => spendJti(config.replayStore, client.clientId, verified.jti, (verified.exp + tolerance) * 1000),
+        };
+      }),
+    );
   }
 
   // No credentials in the header or body: RFC 8705 mutual TLS, or a public client.
   if (bodyClientId === undefined) throw new OAuthError('client_auth_missing', 'no client credentials and no client_id');
-  const found = findClient(config, bodyClientId, undefined, attempt);
-  const client = isThenable(found) ? await found : found;
-  attempt.method = client.authMethod;
-  if (client.authMethod !== 'tls_client_auth' && client.authMethod !== 'self_signed_tls_client_auth') {
-    throw new OAuthError('client_auth_missing', `client is registered for ${client.authMethod} but sent no credentials`);
-  }
-  if (!input.certificate) throw new OAuthError('certificate_missing', `${client.authMethod} requires a client certificate`);
-  attempt.credentialId = input.certificate.thumbprintS256;
-  const certificateCheck = config.certificates.authenticate(client, input.certificate, input.nowSeconds);
-  if (certificateCheck !== undefined) await certificateCheck;
-  return {
-    client,
-    method: client.authMethod,
-    credentialId: input.certificate.thumbprintS256,
-    assertionAudienceShape: undefined,
-    commit: NOTHING_TO_COMMIT,
-  };
+  return andThen(findClient(config, bodyClientId, undefined, attempt), (client) => {
+    attempt.method = client.authMethod;
+    if (client.authMethod !== 'tls_client_auth' && client.authMethod !== 'self_signed_tls_client_auth') {
+      throw new OAuthError('client_auth_missing', `client is registered for ${client.authMethod} but sent no credentials`);
+    }
+    const certificate = input.certificate;
+    if (!certificate) throw new OAuthError('certificate_missing', `${client.authMethod} requires a client certificate`);
+    attempt.credentialId = certificate.thumbprintS256;
+    return andThen(config.certificates.authenticate(client, certificate, input.nowSeconds), (): AuthenticatedClient => ({
+      client,
+      method: client.authMethod,
+      credentialId: certificate.thumbprintS256,
+      assertionAudienceShape: undefined,
+      commit: NOTHING_TO_COMMIT,
+    }));
+  });
+}
+
+function secretAuthenticated(client: ResolvedClient, method: 'client_secret_basic' | 'client_secret_post'): AuthenticatedClient {
+  return { client, method, credentialId: undefined, assertionAudienceShape: undefined, commit: NOTHING_TO_COMMIT };
 }
 
 /**

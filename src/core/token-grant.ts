@@ -3,6 +3,7 @@ import { OAuthError } from '../errors/errors.js';
 import { issueAccessToken } from '../tokens/access-token.js';
 import { type EndpointResponse, jsonResponse, jsonTextResponse } from '../util/http.js';
 import { isJsonSafeRepeated } from '../util/json-text.js';
+import { isThenable } from '../util/maybe-promise.js';
 import { emit } from './events.js';
 import { parseFormBody } from './form.js';
 import { grantScope, selectAudience, validateResourceSyntax, validateScopeSyntax } from './grant-policy.js';
@@ -45,11 +46,13 @@ export function createTokenHandler(context: HandlerContext): (request: EndpointR
 
       const nowMs = config.now();
       const certificate = context.certificateOf(request, attempt);
-      const authenticated = await authenticateClient(
+      const authenticating = authenticateClient(
         { parameters, authorization: singleHeader(request.headers, 'authorization'), certificate, nowSeconds: nowMs / 1000, peerAddress: request.peerAddress },
         clientAuth,
         attempt,
       );
+      // Synchronous with the in-memory defaults: no await, no extra turn of the event loop.
+      const authenticated = isThenable(authenticating) ? await authenticating : authenticating;
       const { client } = authenticated;
 
       if (!client.grantTypes.has('client_credentials')) throw new OAuthError('grant_type_not_allowed');
