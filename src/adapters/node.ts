@@ -31,7 +31,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks, size)));
+    // The usual form arrives in one chunk: use it as it is (concat would copy it).
+    request.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
     request.on('error', reject);
   });
 }
@@ -54,7 +55,9 @@ function send(response: ServerResponse, endpointResponse: EndpointResponse): voi
 export function createNodeHandler(endpoint: TokenEndpoint): NodeRequestHandler {
   return (request, response, next) => {
     // Paths are matched exactly; the query string plays no part in routing.
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const url = request.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     const base = {
       method: request.method ?? 'GET',
       headers: request.headers,
