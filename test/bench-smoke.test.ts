@@ -12,9 +12,9 @@ import { MODES, expectedRows } from '../bench/lib/modes.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const HARD_CAP_MS = 60_000;
 
-function runBench(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runBench(script = 'bench/run.ts', args: readonly string[] = ['--smoke']): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -30,7 +30,7 @@ function runBench(): Promise<{ code: number | null; stdout: string; stderr: stri
       } catch {
         child.kill('SIGKILL');
       }
-      reject(new Error(`bench --smoke did not finish within ${HARD_CAP_MS / 1000} s\n${stderr.slice(-2000)}`));
+      reject(new Error(`${script} did not finish within ${HARD_CAP_MS / 1000} s\n${stderr.slice(-2000)}`));
     }, HARD_CAP_MS);
     child.once('error', reject);
     child.once('exit', (code) => {
@@ -55,6 +55,18 @@ describe('npm run bench (smoke)', () => {
       expect(printed).toEqual(expected);
       for (const row of rows) expect(row[2], `${row[0]} / ${row[1]} has a result`).not.toBe('');
       expect(stdout).toMatch(/Machine: \d+ CPUs \(nproc\), .+, node v\d+/);
+    },
+    HARD_CAP_MS + 10_000,
+  );
+
+  it(
+    'npm run bench:tail prints the tail of each scenario asked for (µs and bytes per request)',
+    async () => {
+      const { code, stdout, stderr } = await runBench('bench/tail.ts', ['--rounds', '1', '--requests', '200', 'mtls-dn', 'pkjwt-es256']);
+      expect(code, stderr.slice(-2000)).toBe(0);
+      const rows = stdout.split('\n').filter((line) => /^\| (mtls-dn|pkjwt-es256) \|/.test(line));
+      expect(rows).toHaveLength(2);
+      for (const row of rows) expect(row).toMatch(/^\| [\w-]+ \| \d+\.\d µs \| ([\d,]+ B|—) \|$/);
     },
     HARD_CAP_MS + 10_000,
   );
