@@ -13,7 +13,7 @@ import { ConfigurationError, OAuthError, StoreUnavailableError } from '../errors
 import { type ReplayStore, synchronousConsume } from '../replay/replay-store.js';
 import type { SecretVerifier } from '../clients/secrets.js';
 import type { AuthenticationThrottle } from '../throttle/throttle.js';
-import { type MaybePromise, andThen, isThenable } from '../util/maybe-promise.js';
+import { type MaybePromise, andThen } from '../util/maybe-promise.js';
 import { decodeBasicCredentials } from './basic.js';
 import { verifyClientSecret } from './client-secret.js';
 

@@ -90,7 +90,10 @@ function presentedFromSocket(leaf: Uint8Array | X509Certificate, intermediates: 
   if (!memoisable(leaf) || !Array.isArray(intermediates) || !intermediates.every(memoisable)) return presented(leaf, intermediates, 'tls');
   const memo = socketCertificateMemo(leaf);
   const last = memo.lastPresented;
-  if (last !== undefined && last.intermediates === intermediates && intermediates.every((certificate, index) => socketCertificateMemo(certificate) === last.intermediateMemos[index])) {
+  if (
+    last !== undefined && last.intermediates === intermediates && last.intermediateMemos.length === intermediates.length &&
+    intermediates.every((certificate, index) => socketCertificateMemo(certificate) === last.intermediateMemos[index])
+  ) {
     return last.presented;
   }
   const intermediateMemos = intermediates.map(socketCertificateMemo);

@@ -1,8 +1,15 @@
 import { isAscii } from 'node:buffer';
 import { OAuthError } from '../errors/errors.js';
 import { decodeUtf8Strict, isPlainObject } from '../util/encoding.js';
-import { FormDecodingError, formUrlDecode } from '../util/form-urlencoded.js';
+import { FormDecodingError, formUrlDecode, formUrlDecodeRepeated } from '../util/form-urlencoded.js';
 import { type EndpointRequest, singleHeader } from './request.js';
+
+/**
+ * Parameters whose values are public and the same from request to request: their decoding may be
+ * remembered. Never a credential (`client_secret`, `client_assertion`, `token`): those are always
+ * decoded afresh and never kept.
+ */
+const REPEATED_PUBLIC_VALUES: ReadonlySet<string> = new Set(['grant_type', 'scope', 'client_assertion_type', 'client_id', 'resource', 'token_type_hint']);
 
 /** RFC 8707 §2 allows `resource` to repeat; we refuse that with a precise error of its own. */
 const REPEATABLE_WITH_OWN_ERROR = 'resource';
@@ -72,7 +79,8 @@ function parseUrlEncoded(body: string): Map<string, string> {
         }
         const hasValue = equals < end;
         const name = formUrlDecode(body.slice(start, hasValue ? equals : end));
-        const value = hasValue ? formUrlDecode(body.slice(equals + 1, end)) : '';
+        const rawValue = hasValue ? body.slice(equals + 1, end) : '';
+        const value = REPEATED_PUBLIC_VALUES.has(name) ? formUrlDecodeRepeated(rawValue) : formUrlDecode(rawValue);
         addParameter(parameters, name, value);
       }
       start = end + 1;

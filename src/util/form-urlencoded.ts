@@ -24,7 +24,18 @@ export function formUrlDecode(component: string): string {
   if (!component.includes('%') && !component.includes('+')) {
     return component;
   }
-  if (component.length > MAX_REMEMBERED_LENGTH) return decodeAsciiEscapes(component) ?? decodeBytes(component);
+  return decodeAsciiEscapes(component) ?? decodeBytes(component);
+}
+
+/**
+ * `formUrlDecode` for values that are never secret (`grant_type`, `scope`, `client_assertion_type`,
+ * …), remembering short escaped ones: the same ones come with every
+ * request (`client_assertion_type=urn%3Aietf%3Aparams…`, `scope=api%3Aread`), and decoding them
+ * built a string piece by piece each time. Never use it for a secret: it would stay in memory.
+ * Bounded — emptied when full — so made-up components cost decoding, never memory.
+ */
+export function formUrlDecodeRepeated(component: string): string {
+  if (component.length > MAX_REMEMBERED_LENGTH || (!component.includes('%') && !component.includes('+'))) return formUrlDecode(component);
   let decoded = recentlyDecoded.get(component);
   if (decoded === undefined) {
     decoded = decodeAsciiEscapes(component) ?? decodeBytes(component);
@@ -34,12 +45,6 @@ export function formUrlDecode(component: string): string {
   return decoded;
 }
 
-/**
- * Short escaped components seen lately, decoded: the same ones come with every request
- * (`client_assertion_type=urn%3Aietf%3Aparams…`, `scope=api%3Aread`), and decoding them built a
- * string piece by piece each time. Bounded — emptied when full — so made-up components cost
- * decoding, never memory. Only successful decodings are kept.
- */
 const recentlyDecoded = new Map<string, string>();
 const MAX_REMEMBERED = 256;
 const MAX_REMEMBERED_LENGTH = 256;
