@@ -6,9 +6,7 @@
  * sizes, memory vs redis), and ratios are taken round by round, then their median: on a shared,
  * noisy machine the ratios are the result, not the absolute rates.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +17,7 @@ import { compileLibrary } from './lib/lib.js';
 import { PKJWT_ALG, SCENARIOS, type Scenario, generateFixtures, writeFixtures } from './lib/fixtures.js';
 import { CEILING_TARGETS, GROWTH_SCENARIOS, HTTPS_SCENARIOS, MODES, type Mode, type ModeName, SERVERS, expectedRows } from './lib/modes.js';
 import { formatBytes, formatInteger, formatMs, formatRatio, median, rotate, signed } from './lib/stats.js';
+import { HAS_REDIS, startRedisServer } from '../test/helpers/redis.js';
 
 const { values } = parseArgs({
   options: { quick: { type: 'boolean' }, smoke: { type: 'boolean' }, out: { type: 'string' }, only: { type: 'string' }, source: { type: 'boolean' }, 'lib-src': { type: 'string' } },
@@ -64,50 +63,14 @@ function cpuModel(): string {
   return cpus()[0]?.model ?? 'unknown';
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
+/** A real redis-server on a free loopback port (the test suite's launcher), or `undefined` when none starts. */
 async function startRedis(): Promise<{ port: number; stop: () => Promise<void> } | undefined> {
-  const port = await freePort();
-  let child: ChildProcess;
+  if (!HAS_REDIS) return undefined;
   try {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return await startRedisServer();
   } catch {
     return undefined;
   }
-  const ready = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), 10_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve(true);
-      }
-    });
-    child.once('error', () => resolve(false));
-    child.once('exit', () => resolve(false));
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        resolve();
-        return;
-      }
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
-  if (!ready) {
-    await stop();
-    return undefined;
-  }
-  return { port, stop };
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import type { EndpointResponse } from '../../src/util/http.js';
 import { CLIENT_SECRET, type ConformanceContext, ISSUER, basicAuthorization, createConformanceContext } from '../helpers/context.js';
 import { formBody, httpsRequest } from '../helpers/http.js';
 import { type RunningServer, startServer } from '../helpers/servers.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0xf022);
 const IN_PROCESS_REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 5000);
@@ -38,17 +39,6 @@ const FORM = 'application/x-www-form-urlencoded';
 const MTLS_DN = 'CN=fuzz-svc,O=Acme Corp';
 const TRUSTED_PROXY = '10.9.8.7';
 
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Material {
   readonly context: ConformanceContext;

@@ -1,5 +1,5 @@
 import https from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 export interface HttpResult {
   readonly status: number;
@@ -18,6 +18,25 @@ export interface HttpRequestOptions {
   readonly clientCertificate?: { readonly chainPem: string; readonly privateKeyPem: string } | undefined;
 }
 
+/** The whole response: status, headers, body as text and, when it is JSON, parsed. */
+export function readHttpResult(response: IncomingMessage): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: Record<string, unknown> = {};
+      try {
+        json = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // Non-JSON bodies are asserted through `text`.
+      }
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
+    });
+    response.on('error', reject);
+  });
+}
+
 /** One real HTTPS request over loopback (no keep-alive, so each gets its own TLS handshake). */
 export function httpsRequest(url: string, options: HttpRequestOptions): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
@@ -30,21 +49,7 @@ export function httpsRequest(url: string, options: HttpRequestOptions): Promise<
         agent: false,
         ...(options.clientCertificate ? { cert: options.clientCertificate.chainPem, key: options.clientCertificate.privateKeyPem } : {}),
       },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: Record<string, unknown> = {};
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            // Non-JSON bodies are asserted through `text`.
-          }
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
-        });
-        response.on('error', reject);
-      },
+      (response) => readHttpResult(response).then(resolve, reject),
     );
     request.on('error', reject);
     if (options.body !== undefined) request.write(options.body);

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -40,21 +40,9 @@ const NGINX = findNginx();
 export const HAS_NGINX = NGINX !== undefined;
 export const NGINX_PATH = NGINX?.path;
 
-/** A free TCP port on 127.0.0.1 (released before returning; good enough for tests). */
-export function freeLoopbackPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** True when this host can use `address` as a local source address (Linux routes all of 127/8 to lo; macOS does not). */
 export function canBindLoopback(address: string): Promise<boolean> {
-  return freeLoopbackPort(address).then(
+  return freePort(address).then(
     () => true,
     () => false,
   );
@@ -88,7 +76,7 @@ export interface RunningNginx {
 export async function startNginx(options: StartNginxOptions): Promise<RunningNginx> {
   if (!NGINX) throw new Error('nginx is not installed (looked on PATH and in /usr/sbin)');
   const directory = await mkdtemp(join(tmpdir(), 'm2m-nginx-test-'));
-  const port = options.port ?? (await freeLoopbackPort());
+  const port = options.port ?? (await freePort());
   const serverCertificateFile = join(directory, 'server.cert.pem');
   const serverKeyFile = join(directory, 'server.key.pem');
   const configFile = join(directory, 'nginx.conf');

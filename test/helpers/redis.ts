@@ -1,21 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 import { createClient } from 'redis';
 import type { RedisCommandClient } from '../../src/redis/client.js';
 
 /** Redis tests run when `redis-server` is on PATH; `.ci/run` installs it, so CI always runs them. */
 export const HAS_REDIS = spawnSync('redis-server', ['--version']).status === 0;
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A real redis-server on a free loopback port, which a test can stop and start again on the same port. */
 export interface RedisServer {

@@ -8,7 +8,7 @@ import { startFetchHost } from '../../examples/fetch-host.js';
 import { getTokenWithPrivateKeyJwt } from '../../examples/private-key-jwt-client.js';
 import { startResourceServer } from '../../examples/resource-server.js';
 import { FORM_CONTENT_TYPE, formBody, httpsRequest } from '../helpers/http.js';
-import { freePort } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
 
 const FIXTURES = new URL('../../fixtures/', import.meta.url).pathname;
 const fixture = (name: string) => readFile(`${FIXTURES}${name}`, 'utf8');

@@ -20,8 +20,9 @@ import { startTokenEndpointBehindNginx } from '../../examples/nginx/server.js';
 import type { ClientMetadata } from '../../src/clients/metadata.js';
 import type { RequestDeniedEvent, TokenEndpointEvent } from '../../src/core/events.js';
 import { type TestIdentity, type TestPki, createTestPki, toCertificateJwk } from '../../src/testing/pki.js';
-import { FORM_CONTENT_TYPE, type HttpResult, formBody, httpsRequest } from '../helpers/http.js';
-import { HAS_NGINX, type RunningNginx, canBindLoopback, freeLoopbackPort, startNginx } from '../helpers/nginx.js';
+import { FORM_CONTENT_TYPE, type HttpResult, formBody, httpsRequest, readHttpResult } from '../helpers/http.js';
+import { HAS_NGINX, type RunningNginx, canBindLoopback, startNginx } from '../helpers/nginx.js';
+import { freePort } from '../helpers/ports.js';
 
 const SUBJECT = 'CN=svc-nginx,OU=Payments,O=Acme Corp,C=DE';
 const OTHER_SUBJECT = 'CN=svc-other,O=Acme Corp,C=DE';
@@ -83,7 +84,7 @@ interface Deployment {
 /** The library (examples/nginx/server.ts) on 127.0.0.1 and nginx in front of it. */
 async function deploy(options: { trustedProxies?: readonly string[]; proxyBind?: string }): Promise<Deployment> {
   const events: TokenEndpointEvent[] = [];
-  const nginxPort = await freeLoopbackPort();
+  const nginxPort = await freePort();
   const library = await startTokenEndpointBehindNginx({
     issuer: `https://localhost:${nginxPort}`,
     clients: material.clients,
@@ -139,21 +140,7 @@ function direct(deployment: Deployment, path: string, parameters: Record<string,
     const request = http.request(
       `${deployment.library.url}${path}`,
       { method: 'POST', localAddress: '127.0.0.1', agent: false, headers: { ...FORM_CONTENT_TYPE, ...headers, 'content-length': String(Buffer.byteLength(body)) } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: Record<string, unknown> = {};
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            // asserted through text
-          }
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
-        });
-        response.on('error', reject);
-      },
+      (response) => readHttpResult(response).then(resolve, reject),
     );
     request.on('error', reject);
     request.end(body);

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/ports.js';
 
 /** The repository root: `serve` and the printed curl commands run from here. */
 export const REPOSITORY = new URL('../..', import.meta.url).pathname;
@@ -9,17 +9,6 @@ export interface ServeProcess {
   readonly child: ChildProcess;
   /** Everything the process has written to stdout and stderr so far. */
   output: string;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /**

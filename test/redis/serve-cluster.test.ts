@@ -8,7 +8,8 @@ import { assertionTypeUrn, signClientAssertion } from '../../src/testing/asserti
 import { type FixtureSet, generateFixtureSet } from '../../src/testing/fixture-set.js';
 import { generateSigningKey } from '../../src/tokens/generate.js';
 import { FORM_CONTENT_TYPE, formBody, httpsRequest } from '../helpers/http.js';
-import { HAS_REDIS, type RedisServer, freePort, startRedisServer } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
+import { HAS_REDIS, type RedisServer, startRedisServer } from '../helpers/redis.js';
 
 const ISSUER = 'https://as.serve-cluster.test';
 const REPOSITORY = new URL('../..', import.meta.url).pathname;

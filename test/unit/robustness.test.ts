@@ -5,6 +5,7 @@ import type { TokenEndpoint } from '../../src/core/token-endpoint.js';
 import type { EndpointResponse } from '../../src/util/http.js';
 import { CLIENT_SECRET, type ConformanceContext, assertionFor, assertionParameters, basicAuthorization, createConformanceContext } from '../helpers/context.js';
 import { formBody } from '../helpers/http.js';
+import { prng } from '../helpers/prng.js';
 
 /** RFC 6749 §5.2, RFC 8707 §2 (invalid_target), RFC 6750 §3.1 (invalid_token), plus the §4.1.2.1 server errors. */
 const RFC_ERRORS = new Set([
@@ -22,17 +23,6 @@ const RFC_ERRORS = new Set([
 const ALLOWED_STATUSES = new Set([200, 400, 401, 405, 413, 503]);
 const FORM = 'application/x-www-form-urlencoded';
 
-/** mulberry32: a tiny seeded PRNG, so a failure reproduces exactly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('endpoint.token() robustness against hostile plain requests (in process)', () => {
   let context: ConformanceContext;

@@ -24,6 +24,7 @@ import {
   derOf,
   urlEncode,
 } from './fixtures.js';
+import { prng } from '../../helpers/prng.js';
 
 const LEAF_DER = derOf(LEAF_PEM);
 const INTERMEDIATE_DER = derOf(INTERMEDIATE_PEM);
@@ -534,17 +535,7 @@ describe('A certificate generated with openssl, through every format', () => {
 });
 
 describe('Malformed input is proxy_header_malformed and never another exception type', () => {
-  // A small deterministic PRNG, so a failure reproduces.
-  function prng(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
+  // Random edits from a seeded PRNG (test/helpers/prng.ts), so a failure reproduces.
   const specials = [':', ',', ';', '=', '"', '\\', '%', '%0A', '%ZZ', '-', ' ', '\t', '\n', '\u0000', '\u00ff', '\u0100', '(', '+', '/'];
 
   function mutate(value: string, random: () => number): string {
